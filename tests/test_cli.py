@@ -1,0 +1,111 @@
+"""The real `mnist_nb` console script, end to end, in subprocesses: training, evaluation, bad input, interruption."""
+import json, os, re, signal, subprocess, sys, time
+from pathlib import Path
+
+import pytest
+
+from test_data import write_idx_dir
+
+ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+
+
+def mnist_nb(*args, cwd=None) -> subprocess.CompletedProcess:
+    "Run the installed console script with `args`; capture its output."
+    return subprocess.run(["mnist_nb", *map(str, args)], capture_output=True, text=True, env=ENV, cwd=cwd, timeout=300)
+
+
+def test_help_lists_the_commands_and_options():
+    top = mnist_nb("--help")
+    assert top.returncode == 0 and "train" in top.stdout and "evaluate" in top.stdout
+    train = mnist_nb("train", "--help")
+    for option in ("--model", "--epochs", "--batch-size", "--validation-split", "--patience", "--seed", "--n-train", "--data-dir", "--run-dir"):
+        assert option in train.stdout
+    assert mnist_nb("evaluate", "--help").returncode == 0
+
+
+def test_usage_errors_exit_2():
+    result = mnist_nb("fly")
+    assert result.returncode == 2 and "invalid choice: 'fly'" in result.stderr
+    assert mnist_nb("train", "--epochs", "many").returncode == 2
+
+
+@pytest.fixture(scope="module")
+def trained_run(tmp_path_factory):
+    "A short real training run through the console script: 3,000 digits, 3 epochs."
+    run_dir = tmp_path_factory.mktemp("runs") / "quick"
+    result = mnist_nb("train", "--n-train", 3000, "--epochs", 3, "--seed", 3, "--run-dir", run_dir)
+    return run_dir, result
+
+
+def test_train_prints_accuracy_and_saves_a_complete_run(trained_run):
+    run_dir, result = trained_run
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"^Epoch 3/3$", result.stdout, re.M)  # one progress line per epoch
+    printed = float(re.search(r"test accuracy (\d+\.\d+)%", result.stdout.splitlines()[-1]).group(1))
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    assert printed == pytest.approx(100 * metrics["test_accuracy"], abs=0.006)
+    assert metrics["test_accuracy"] > 0.85 and metrics["epochs"] == 3 and metrics["params"] == 407_050
+    assert json.loads((run_dir / "config.json").read_text())["n_train"] == 3000
+    assert (run_dir / "history.csv").read_text().count("\n") == 4  # header and three epochs
+    assert not run_dir.with_name("quick.partial").exists()
+
+
+def test_evaluate_json_agrees_with_training_and_writes_figures(trained_run):
+    run_dir, _ = trained_run
+    result = mnist_nb("evaluate", run_dir, "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    assert report["test_accuracy"] == pytest.approx(metrics["test_accuracy"], abs=1e-6)
+    assert report["errors"] == round((1 - metrics["test_accuracy"]) * 10000)
+    for figure in report["figures"]:
+        assert Path(figure).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and Path(figure).stat().st_size > 10_000
+
+
+def test_an_existing_run_is_never_overwritten(trained_run):
+    run_dir, _ = trained_run
+    before = (run_dir / "model.keras").read_bytes()
+    result = mnist_nb("train", "--n-train", 500, "--epochs", 1, "--run-dir", run_dir)
+    assert result.returncode == 2 and "run directory exists already" in result.stderr
+    assert (run_dir / "model.keras").read_bytes() == before
+
+
+def test_corrupt_data_is_one_clear_line_and_no_run(tmp_path, mnist):
+    data = write_idx_dir(tmp_path / "data", mnist)
+    (data / "train-labels-idx1-ubyte").write_bytes((data / "train-labels-idx1-ubyte").read_bytes()[:-10])
+    result = mnist_nb("train", "--data-dir", data, "--run-dir", tmp_path / "run")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1].startswith("mnist_nb train: error: ")
+    assert "train-labels-idx1-ubyte: sha256 65a50cbbf4e9… expected" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "run").exists() and not (tmp_path / "run.partial").exists()
+
+
+def test_not_a_run_and_bad_values_exit_2(tmp_path):
+    result = mnist_nb("evaluate", tmp_path)
+    assert result.returncode == 2 and "not a complete run directory" in result.stderr
+    result = mnist_nb("train", "--validation-split", "1.5")
+    assert result.returncode == 2 and "validation_split: expected a fraction between 0 and 1, got 1.5" in result.stderr
+
+
+def wait_for(condition, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.2)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL])
+def test_an_interrupted_run_never_looks_finished(tmp_path, sig):
+    "Stop a real training process mid-epoch: `run_dir` must not appear (a SIGKILL can leave `<run_dir>.partial`)."
+    run_dir = tmp_path / "run"
+    process = subprocess.Popen(["mnist_nb", "train", "--n-train", "20000", "--run-dir", str(run_dir)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
+    wait_for(lambda: (run_dir.with_name("run.partial") / "history.csv").exists())
+    time.sleep(1)
+    process.send_signal(sig)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode != 0
+    assert not run_dir.exists()
+    if sig == signal.SIGINT:
+        assert process.returncode == 130 and "interrupted" in stderr
+        assert not run_dir.with_name("run.partial").exists()

@@ -1,0 +1,40 @@
+"""The project's own invariants: the package is what the notebooks export, notebooks are clean, README is index.ipynb."""
+import shutil, subprocess, sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def copy_project(tmp_path: Path) -> Path:
+    "A copy of what nbdev reads and writes: settings.ini, nbs/ and the package."
+    for name in ("settings.ini", "nbs", "mnist_nb"):
+        source = ROOT / name
+        (shutil.copytree if source.is_dir() else shutil.copy)(source, tmp_path / name)
+    return tmp_path
+
+
+def files(folder: Path, pattern: str) -> dict:
+    return {p.relative_to(folder): p.read_bytes() for p in sorted(folder.rglob(pattern)) if ".ipynb_checkpoints" not in p.parts}
+
+
+def test_nbdev_export_changes_nothing(tmp_path):
+    copy = copy_project(tmp_path)
+    subprocess.run(["nbdev_export"], cwd=copy, check=True, capture_output=True)
+    assert files(copy / "mnist_nb", "*.py") == files(ROOT / "mnist_nb", "*.py"), "run nbdev_export and commit mnist_nb/"
+
+
+def test_notebooks_are_clean(tmp_path):
+    copy = copy_project(tmp_path)
+    subprocess.run(["nbdev_clean"], cwd=copy, check=True, capture_output=True)
+    assert files(copy / "nbs", "*.ipynb") == files(ROOT / "nbs", "*.ipynb"), "run nbdev_clean and commit nbs/"
+
+
+def test_readme_is_generated_from_index():
+    result = subprocess.run([sys.executable, ROOT / "tools" / "readme.py", "--check"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+def test_ci_runs_the_readme_test_command():
+    readme_commands = [line for line in (ROOT / "README.md").read_text().splitlines() if line.startswith('pip install -e ".[dev]" &&')]
+    assert len(readme_commands) == 1, readme_commands
+    assert "README.md" in (ROOT / ".ci" / "run").read_text()  # .ci/run reads the command from README.md
