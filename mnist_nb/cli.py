@@ -5,11 +5,12 @@
 # %% auto #0
 __all__ = ['TRAIN_OPTIONS', 'COMMANDS', 'build_parser', 'train_command', 'evaluate_command', 'main']
 
-# %% ../nbs/05_cli.ipynb #8944b428
+# %% ../nbs/05_cli.ipynb #17313748
 import argparse, json, os, sys
+from dataclasses import replace
 from pathlib import Path
 
-# %% ../nbs/05_cli.ipynb #4c76758d
+# %% ../nbs/05_cli.ipynb #c64c9769
 TRAIN_OPTIONS = {  # TrainConfig field -> (type, help); defaults come from TrainConfig itself
     "model": (str, "model name, see mnist_nb.model.MODELS (default: seed_mlp, the seed's MLP)"),
     "epochs": (int, "the most epochs; early stopping usually ends sooner"),
@@ -17,6 +18,10 @@ TRAIN_OPTIONS = {  # TrainConfig field -> (type, help); defaults come from Train
     "validation_split": (float, "fraction of the training images held out for validation"),
     "patience": (int, "epochs without a lower val_loss before stopping"),
     "seed": (int, "random seed; the same seed gives the same model"),
+    "learning_rate": (float, "Adam's learning rate, or the schedule's peak"),
+    "schedule": (str, "learning-rate schedule: one_cycle or cosine"),
+    "label_smoothing": (float, "label smoothing, e.g. 0.1"),
+    "augment": (bool, "randomly shift, rotate and zoom the training images (--no-augment: don't)"),
     "n_train": (int, "train on the first N training images only (quick runs)"),
     "data_dir": (str, "folder with the MNIST IDX files or mnist.npz (default: $MNIST_NB_DATA, the Keras cache, or download)"),
 }
@@ -27,41 +32,49 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     train = commands.add_parser("train", help="train a model on MNIST and print its test accuracy",
                                 description="Train a model on MNIST, test it, and save the run. Defaults: the seed notebook's (see TrainConfig).")
+    train.add_argument("--recipe", default="seed", help="start from a named config in mnist_nb.training.RECIPES "
+                       "(seed, keras_io, quick, five_minutes, best); the options below override it (default: seed)")
     for name, (kind, help) in TRAIN_OPTIONS.items():
-        train.add_argument("--" + name.replace("_", "-"), dest=name, type=kind, help=help)
+        flag = "--" + name.replace("_", "-")
+        if kind is bool: train.add_argument(flag, dest=name, action=argparse.BooleanOptionalAction, help=help)
+        else: train.add_argument(flag, dest=name, type=kind, help=help)
     train.add_argument("--run-dir", help="where to save the run (default: a new folder under runs/)")
     train.add_argument("--quiet", action="store_true", help="no per-epoch progress, only the result")
     evaluate = commands.add_parser("evaluate", help="evaluate a saved run on the test set and save its figures",
                                    description="Evaluate a run directory on the 10,000 MNIST test images.")
-    evaluate.add_argument("run_dir", help="a run directory written by `mnist_nb train`")
+    evaluate.add_argument("run_dir", nargs="+", help="a run directory written by `mnist_nb train`; several: evaluate their ensemble")
     evaluate.add_argument("--no-figures", action="store_true", help="do not write curves.png, confusion.png, errors.png")
     evaluate.add_argument("--json", action="store_true", help="print the result as JSON")
     return parser
 
-# %% ../nbs/05_cli.ipynb #e5eeb6fd
+# %% ../nbs/05_cli.ipynb #2ba701d7
 def train_command(args) -> int:
     "`mnist_nb train`: train the configured model and print its test accuracy."
-    from mnist_nb.training import TrainConfig, train
-    config = TrainConfig(**{name: getattr(args, name) for name in TRAIN_OPTIONS if getattr(args, name) is not None})
+    from mnist_nb.training import RECIPES, train
+    if args.recipe not in RECIPES: raise ValueError(f"recipe: expected one of {', '.join(RECIPES)}, got {args.recipe!r}")
+    config = replace(RECIPES[args.recipe], **{name: getattr(args, name) for name in TRAIN_OPTIONS if getattr(args, name) is not None})
     run = train(config, args.run_dir, verbose=0 if args.quiet else 2)
     m = run.metrics
     print(f"test accuracy {m['test_accuracy']:.2%} (test loss {m['test_loss']:.4f}) after {m['epochs']} epochs, "
           f"{m['train_seconds']:.0f} s of training; run saved in {run.run_dir}")
     return 0
 
-# %% ../nbs/05_cli.ipynb #d0dfaf23
+# %% ../nbs/05_cli.ipynb #fc64e7f5
 def evaluate_command(args) -> int:
-    "`mnist_nb evaluate`: test accuracy and loss of a saved run, its figures, optionally as JSON."
-    from mnist_nb.evaluation import FIGURES, evaluate_run
-    evaluation = evaluate_run(args.run_dir, save_figures=not args.no_figures)
-    result = {"run_dir": str(args.run_dir), "test_accuracy": evaluation.accuracy, "test_loss": evaluation.loss,
-              "errors": len(evaluation.errors), "figures": [] if args.no_figures else [str(Path(args.run_dir) / f) for f in FIGURES]}
+    "`mnist_nb evaluate`: test accuracy and loss of a saved run (or of several runs' ensemble), figures, optionally JSON."
+    from mnist_nb.evaluation import FIGURES, evaluate_ensemble, evaluate_run
+    figures = len(args.run_dir) == 1 and not args.no_figures
+    if len(args.run_dir) == 1: evaluation = evaluate_run(args.run_dir[0], save_figures=figures)
+    else: evaluation = evaluate_ensemble(args.run_dir)
+    result = {"run_dirs": args.run_dir, "test_accuracy": evaluation.accuracy, "test_loss": evaluation.loss,
+              "errors": len(evaluation.errors), "figures": [str(Path(args.run_dir[0]) / f) for f in FIGURES] if figures else []}
     if args.json: print(json.dumps(result, indent=2))
-    else: print(f"test accuracy {evaluation.accuracy:.2%} (test loss {evaluation.loss:.4f}), {result['errors']} mistakes"
-                + (f"; figures in {args.run_dir}" if result["figures"] else ""))
+    else: print(f"{'ensemble of %d runs: ' % len(args.run_dir) if len(args.run_dir) > 1 else ''}test accuracy "
+                f"{evaluation.accuracy:.2%} (test loss {evaluation.loss:.4f}), {result['errors']} mistakes"
+                + (f"; figures in {args.run_dir[0]}" if figures else ""))
     return 0
 
-# %% ../nbs/05_cli.ipynb #ae965bfa
+# %% ../nbs/05_cli.ipynb #396a4c58
 COMMANDS = {"train": train_command, "evaluate": evaluate_command}
 
 def main(argv: list[str] | None = None) -> int:

@@ -4,9 +4,9 @@
 
 # %% auto #0
 __all__ = ['FIGURES', 'Evaluation', 'evaluate', 'plot_history', 'confusion_matrix', 'plot_confusion', 'plot_errors',
-           'evaluate_run']
+           'evaluate_run', 'evaluate_ensemble']
 
-# %% ../nbs/03_evaluation.ipynb #9faee253
+# %% ../nbs/03_evaluation.ipynb #4731b1a1
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,9 +17,10 @@ import seaborn as sns
 from matplotlib.colors import LogNorm
 
 from .data import load_mnist, normalise, plot_digits
+from .model import ensemble
 from .training import Run, TrainConfig, load_run, train
 
-# %% ../nbs/03_evaluation.ipynb #99a6159b
+# %% ../nbs/03_evaluation.ipynb #7a6af72a
 @dataclass
 class Evaluation:
     "How a model does on labelled images: Keras's accuracy and loss, and its probabilities for every image."
@@ -43,16 +44,17 @@ def evaluate(model: keras.Model, images: np.ndarray, labels: np.ndarray, batch_s
     scores = model.evaluate(x, labels, batch_size=batch_size, verbose=0, return_dict=True)
     return Evaluation(float(scores["accuracy"]), float(scores["loss"]), labels, model.predict(x, batch_size=batch_size, verbose=0))
 
-# %% ../nbs/03_evaluation.ipynb #94f99b4c
+# %% ../nbs/03_evaluation.ipynb #b2296b68
 def plot_history(history: dict, title: str = "Training curves"):
     "Loss and accuracy per epoch, training vs validation, with the best validation epoch marked."
     epochs = np.arange(1, len(history["loss"]) + 1)
-    best = int(np.argmin(history["val_loss"])) + 1
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
     for ax, metric in zip(axes, ("loss", "accuracy")):
         ax.plot(epochs, history[metric], "o-", label="training")
-        ax.plot(epochs, history[f"val_{metric}"], "o-", label="validation")
-        ax.axvline(best, color="grey", linestyle="--", label=f"lowest val_loss (epoch {best})")
+        if "val_loss" in history:  # recipes that train on all images have no validation curve
+            best = int(np.argmin(history["val_loss"])) + 1
+            ax.plot(epochs, history[f"val_{metric}"], "o-", label="validation")
+            ax.axvline(best, color="grey", linestyle="--", label=f"lowest val_loss (epoch {best})")
         ax.set(xlabel="epoch", ylabel=metric, title=metric)
         ax.grid(alpha=0.3)
     axes[0].legend()
@@ -60,12 +62,12 @@ def plot_history(history: dict, title: str = "Training curves"):
     fig.tight_layout()
     return fig
 
-# %% ../nbs/03_evaluation.ipynb #f1f788ca
+# %% ../nbs/03_evaluation.ipynb #476612bf
 def confusion_matrix(labels: np.ndarray, predictions: np.ndarray, n_classes: int = 10) -> np.ndarray:
     "Counts `[i, j]` of images with label `i` predicted as `j`."
     return np.bincount(labels * n_classes + predictions, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
 
-# %% ../nbs/03_evaluation.ipynb #1fa2f2b9
+# %% ../nbs/03_evaluation.ipynb #03fd9bc9
 def plot_confusion(confusion: np.ndarray, title: str = "Confusion matrix"):
     "A seaborn heatmap of a confusion matrix, counts written in each cell, colours on a log scale."
     fig, ax = plt.subplots(figsize=(7, 6))
@@ -75,14 +77,14 @@ def plot_confusion(confusion: np.ndarray, title: str = "Confusion matrix"):
     fig.tight_layout()
     return fig
 
-# %% ../nbs/03_evaluation.ipynb #2dee39f0
+# %% ../nbs/03_evaluation.ipynb #f7984156
 def plot_errors(images: np.ndarray, evaluation: Evaluation, n: int = 20, ncols: int = 10):
     "The `n` most confident mistakes of `evaluation`, captioned `true→predicted (probability)`."
     wrong = evaluation.errors[:n]
     captions = [f"{evaluation.labels[i]}→{evaluation.predictions[i]} ({evaluation.probabilities[i].max():.2f})" for i in wrong]
     return plot_digits(images[wrong], captions, ncols=ncols, size=1.1)
 
-# %% ../nbs/03_evaluation.ipynb #d73b965c
+# %% ../nbs/03_evaluation.ipynb #c3b6c658
 FIGURES = ("curves.png", "confusion.png", "errors.png")
 
 def evaluate_run(run: Run | str | Path, save_figures: bool = True) -> Evaluation:
@@ -99,3 +101,10 @@ def evaluate_run(run: Run | str | Path, save_figures: bool = True) -> Evaluation
             fig.savefig(run.run_dir / filename, dpi=100)
             plt.close(fig)
     return evaluation
+
+# %% ../nbs/03_evaluation.ipynb #c13adc7f
+def evaluate_ensemble(run_dirs: list) -> Evaluation:
+    "Evaluate the ensemble of the runs saved in `run_dirs` on the 10,000 test images."
+    runs = [load_run(run_dir) for run_dir in run_dirs]
+    (_, _), (x_test, y_test) = load_mnist(runs[0].config.data_dir)
+    return evaluate(ensemble([run.model for run in runs]), x_test, y_test)

@@ -84,7 +84,7 @@ def test_not_a_run_and_bad_values_exit_2(tmp_path):
     result = mnist_nb("evaluate", tmp_path)
     assert result.returncode == 2 and "not a complete run directory" in result.stderr
     result = mnist_nb("train", "--validation-split", "1.5")
-    assert result.returncode == 2 and "validation_split: expected a fraction between 0 and 1, got 1.5" in result.stderr
+    assert result.returncode == 2 and "validation_split: expected a fraction from 0 up to 1, got 1.5" in result.stderr
 
 
 def wait_for(condition, timeout: float = 120) -> None:
@@ -109,3 +109,22 @@ def test_an_interrupted_run_never_looks_finished(tmp_path, sig):
     if sig == signal.SIGINT:
         assert process.returncode == 130 and "interrupted" in stderr
         assert not run_dir.with_name("run.partial").exists()
+
+
+def test_a_recipe_trains_and_runs_evaluate_as_an_ensemble(tmp_path, trained_run):
+    seed_run, _ = trained_run
+    result = mnist_nb("train", "--recipe", "quick", "--n-train", 3000, "--run-dir", tmp_path / "quick", "--quiet")
+    assert result.returncode == 0, result.stderr
+    config = json.loads((tmp_path / "quick" / "config.json").read_text())
+    assert (config["model"], config["schedule"], config["epochs"], config["n_train"]) == ("cnn_fast", "one_cycle", 1, 3000)
+    quick_accuracy = json.loads((tmp_path / "quick" / "metrics.json").read_text())["test_accuracy"]
+    result = mnist_nb("evaluate", seed_run, tmp_path / "quick", "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["run_dirs"] == [str(seed_run), str(tmp_path / "quick")] and report["figures"] == []
+    assert report["test_accuracy"] > 0.85 and quick_accuracy > 0.85
+
+
+def test_an_unknown_recipe_exits_2():
+    result = mnist_nb("train", "--recipe", "fastest")
+    assert result.returncode == 2 and "recipe: expected one of seed, keras_io, quick, five_minutes, best, got 'fastest'" in result.stderr

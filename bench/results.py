@@ -1,0 +1,104 @@
+"""Train the recipes in `mnist_nb.training.RECIPES` on all of MNIST on this machine, and write the results table.
+
+    python bench/results.py                                  # every recipe, then the default ensemble
+    python bench/results.py quick keras_io                   # only these rows; the others stay as measured before
+    python bench/results.py --ensemble five_minutes:3        # an ensemble row: 3 runs of a recipe (its seed, +1, +2)
+
+Each run is saved under bench/runs/<recipe>-seed<seed>; a complete run with the same config there is reused, not
+retrained (delete it to measure again). Every figure goes to bench/results.json with the machine it was measured
+on; the table goes into nbs/index.ipynb (between the `results:` markers) and README.md.
+"""
+import argparse, json, os, platform, subprocess, sys, time
+from dataclasses import asdict, replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS, RUNS, INDEX = ROOT / "bench" / "results.json", ROOT / "bench" / "runs", ROOT / "nbs" / "index.ipynb"
+START, END = "<!-- results:start -->", "<!-- results:end -->"
+
+
+def run_recipe(name: str, seed: int | None = None):
+    "Train recipe `name` (with `seed`, else its own) into bench/runs, or reuse that run when it is already there."
+    from mnist_nb.training import RECIPES, load_run, train
+    config = RECIPES[name] if seed is None else replace(RECIPES[name], seed=seed)
+    run_dir = RUNS / f"{name}-seed{config.seed}"
+    if (run_dir / "metrics.json").is_file() and load_run(run_dir).config == config:
+        print(f"{name} seed {config.seed}: reusing {run_dir}")
+        return load_run(run_dir)
+    print(f"{name} seed {config.seed}: training into {run_dir}", flush=True)
+    return train(config, run_dir, verbose=2)
+
+
+def recipe_row(name: str) -> dict:
+    run = run_recipe(name)
+    m = run.metrics
+    return {"row": name, "model": run.config.model, "params": m["params"], "epochs": m["epochs"],
+            "train_seconds": m["train_seconds"], "test_accuracy": m["test_accuracy"], "runs": [str(run.run_dir.relative_to(ROOT))],
+            "command": f"mnist_nb train --recipe {name}"}
+
+
+def ensemble_row(name: str, n: int) -> dict:
+    from mnist_nb.evaluation import evaluate_ensemble
+    from mnist_nb.training import RECIPES
+    runs = [run_recipe(name, RECIPES[name].seed + k) for k in range(n)]  # the first member is the recipe's own run
+    evaluation = evaluate_ensemble([run.run_dir for run in runs])
+    return {"row": f"{name} × {n}", "model": f"ensemble of {n} {runs[0].config.model}",
+            "params": sum(run.metrics["params"] for run in runs), "epochs": sum(run.metrics["epochs"] for run in runs),
+            "train_seconds": round(sum(run.metrics["train_seconds"] for run in runs), 2), "test_accuracy": evaluation.accuracy,
+            "runs": [str(run.run_dir.relative_to(ROOT)) for run in runs],
+            "member_accuracies": [run.metrics["test_accuracy"] for run in runs],
+            "command": f"mnist_nb train --recipe {name} --seed K (K = {runs[0].config.seed}…{runs[-1].config.seed}), then mnist_nb evaluate RUN…"}
+
+
+def machine() -> dict:
+    import keras, tensorflow as tf
+    return {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(), "python": platform.python_version(),
+            "tensorflow": tf.__version__, "keras": keras.__version__, "date": time.strftime("%Y-%m-%d")}
+
+
+def table(rows: list) -> str:
+    lines = ["| recipe | model | parameters | epochs | training time | test accuracy | command |", "|---|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(f"| {r['row']} | {r['model']} | {r['params']:,} | {r['epochs']} | {r['train_seconds']:.0f} s "
+                     f"| {100 * r['test_accuracy']:.2f} % | `{r['command']}` |")
+    return "\n".join(lines)
+
+
+def write_table(rows: list, info: dict) -> None:
+    "Put the table between the markers in nbs/index.ipynb, then regenerate README.md from it."
+    from execnb.nbio import read_nb, write_nb
+    nb = read_nb(INDEX)
+    cell = next(c for c in nb.cells if START in c.source)
+    head, rest = cell.source.split(START)
+    note = (f"Measured by `python bench/results.py` on {info['date']}: {info['cores']} CPU cores ({info['cpu']}), no GPU, "
+            f"TensorFlow {info['tensorflow']}, Keras {info['keras']}. Training time is the wall time of `fit`.")
+    cell.source = f"{head}{START}\n{note}\n\n{table(rows)}\n{END}{rest.split(END)[1]}"
+    write_nb(nb, INDEX)
+    subprocess.run(["nbdev_clean", "--fname", str(INDEX)], check=True)
+    subprocess.run([sys.executable, str(ROOT / "tools" / "readme.py")], check=True)
+
+
+def main():
+    from mnist_nb.training import RECIPES
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("recipes", nargs="*", help=f"recipes to (re)measure (default: all of {', '.join(RECIPES)})")
+    parser.add_argument("--ensemble", action="append", default=[], metavar="RECIPE:N", help="also measure an ensemble row")
+    args = parser.parse_args()
+    results = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {"rows": []}
+    rows = {r["row"]: r for r in results["rows"]}
+    for name in args.recipes or ([] if args.ensemble else list(RECIPES)):
+        rows[name] = recipe_row(name)
+    for spec in args.ensemble:
+        name, n = spec.split(":")
+        row = ensemble_row(name, int(n))
+        rows[row["row"]] = row
+    order = list(RECIPES)
+    rows = sorted(rows.values(), key=lambda r: (order.index(r["row"].split(" ")[0]), r["row"]))
+    results = {"machine": machine(), "rows": rows}
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    write_table(rows, results["machine"])
+    print(table(rows))
+
+
+if __name__ == "__main__":
+    main()
