@@ -3,6 +3,7 @@
     python bench/results.py                                  # every recipe, then the default ensemble
     python bench/results.py quick keras_io                   # only these rows; the others stay as measured before
     python bench/results.py --ensemble five_minutes:3        # an ensemble row: 3 runs of a recipe (its seed, +1, +2)
+    python bench/results.py --ensemble keras_io+five_minutes+best   # an ensemble of one run of each recipe
 
 Each run is saved under bench/runs/<recipe>-seed<seed>; a complete run with the same config there is reused, not
 retrained (delete it to measure again). Every figure goes to bench/results.json with the machine it was measured
@@ -37,17 +38,24 @@ def recipe_row(name: str) -> dict:
             "command": f"mnist_nb train --recipe {name}"}
 
 
-def ensemble_row(name: str, n: int) -> dict:
+def ensemble_row(spec: str) -> dict:
+    "An ensemble row: `RECIPE:N` (N runs of one recipe: its seed, +1, …) or `A+B+…` (one run of each recipe)."
     from mnist_nb.evaluation import evaluate_ensemble
     from mnist_nb.training import RECIPES
-    runs = [run_recipe(name, RECIPES[name].seed + k) for k in range(n)]  # the first member is the recipe's own run
+    if ":" in spec:
+        name, n = spec.split(":")
+        runs = [run_recipe(name, RECIPES[name].seed + k) for k in range(int(n))]  # the first member is the recipe's own run
+        row, model, command = f"{name} × {n}", f"ensemble of {n} {runs[0].config.model}", f"mnist_nb train --recipe {name} --seed K (K = {runs[0].config.seed}…{runs[-1].config.seed}), then mnist_nb evaluate RUN…"
+    else:
+        runs = [run_recipe(name) for name in spec.split("+")]
+        row, model, command = spec.replace("+", " + "), "ensemble of " + ", ".join(run.config.model for run in runs), "mnist_nb evaluate RUN…  (one run of each recipe)"
     evaluation = evaluate_ensemble([run.run_dir for run in runs])
-    return {"row": f"{name} × {n}", "model": f"ensemble of {n} {runs[0].config.model}",
+    return {"row": row, "model": model,
             "params": sum(run.metrics["params"] for run in runs), "epochs": sum(run.metrics["epochs"] for run in runs),
             "train_seconds": round(sum(run.metrics["train_seconds"] for run in runs), 2), "test_accuracy": evaluation.accuracy,
             "runs": [str(run.run_dir.relative_to(ROOT)) for run in runs],
             "member_accuracies": [run.metrics["test_accuracy"] for run in runs],
-            "command": f"mnist_nb train --recipe {name} --seed K (K = {runs[0].config.seed}…{runs[-1].config.seed}), then mnist_nb evaluate RUN…"}
+            "command": command}
 
 
 def machine() -> dict:
@@ -82,18 +90,17 @@ def main():
     from mnist_nb.training import RECIPES
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("recipes", nargs="*", help=f"recipes to (re)measure (default: all of {', '.join(RECIPES)})")
-    parser.add_argument("--ensemble", action="append", default=[], metavar="RECIPE:N", help="also measure an ensemble row")
+    parser.add_argument("--ensemble", action="append", default=[], metavar="RECIPE:N|A+B+…", help="also measure an ensemble row")
     args = parser.parse_args()
     results = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {"rows": []}
     rows = {r["row"]: r for r in results["rows"]}
     for name in args.recipes or ([] if args.ensemble else list(RECIPES)):
         rows[name] = recipe_row(name)
     for spec in args.ensemble:
-        name, n = spec.split(":")
-        row = ensemble_row(name, int(n))
+        row = ensemble_row(spec)
         rows[row["row"]] = row
     order = list(RECIPES)
-    rows = sorted(rows.values(), key=lambda r: (order.index(r["row"].split(" ")[0]), r["row"]))
+    rows = sorted(rows.values(), key=lambda r: (" " in r["row"], order.index(r["row"].split(" ")[0]), r["row"]))  # ensembles last
     results = {"machine": machine(), "rows": rows}
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     write_table(rows, results["machine"])

@@ -1,0 +1,100 @@
+"""Your own digits through the real `mnist_nb predict` and `mnist_nb runs`: photos of MNIST digits, and bad input."""
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from mnist_nb.inference import render_on_canvas
+from test_cli import mnist_nb
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory):
+    "A cnn_fast model trained through the console script on 20,000 digits (about 20 s)."
+    runs_dir = tmp_path_factory.mktemp("runs")
+    result = mnist_nb("train", "--recipe", "quick", "--n-train", 20000, "--epochs", 2, "--run-dir", runs_dir / "quick", "--quiet")
+    assert result.returncode == 0, result.stderr
+    return runs_dir / "quick"
+
+
+@pytest.fixture(scope="module")
+def photos(tmp_path_factory, mnist):
+    "400 MNIST test digits as large photos: dark ink on light paper, shifted, scaled, grey/RGB/RGBA, PNG and JPEG."
+    folder, rng = tmp_path_factory.mktemp("photos"), np.random.default_rng(1)
+    for i in range(400):
+        mode, suffix = [("L", ".png"), ("RGB", ".jpg"), ("RGBA", ".png"), ("L", ".jpg")][i % 4]
+        size = tuple(int(s) for s in rng.integers(120, 900, 2))
+        image = render_on_canvas(mnist["x_test"][i], size, rng.uniform(2.5, min(size) / 40), tuple(rng.uniform(0, 1, 2)), mode)
+        image.save(folder / f"{i:03d}{suffix}")
+    return folder
+
+
+def test_photos_are_recognised_like_the_original_digits(quick_run, photos, mnist):
+    result = mnist_nb("predict", "--run", quick_run, photos, "--json")
+    assert result.returncode == 0, result.stderr
+    answers = json.loads(result.stdout)
+    assert [Path(a["image"]).stem for a in answers] == [f"{i:03d}" for i in range(400)]
+    from mnist_nb.inference import load_model
+    from mnist_nb.data import normalise
+    reference = load_model(quick_run).predict(normalise(mnist["x_test"][:400]), verbose=0).argmax(axis=1)
+    agreement = np.mean([a["digit"] for a in answers] == reference)
+    assert agreement >= 0.95, agreement
+    assert all(abs(sum(t["probability"] for t in a["top"]) - 1) < 0.5 and a["top"][0]["digit"] == a["digit"] for a in answers)
+
+
+def test_predict_table(quick_run, photos):
+    result = mnist_nb("predict", "--run", quick_run / "model.keras", photos / "000.png", photos / "001.jpg", "--top-k", 2)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["image", "digit", "probability", "top", "2"] and len(lines) == 3
+    assert lines[1].startswith(str(photos / "000.png"))
+
+
+def not_an_image(folder: Path) -> Path:
+    (folder / "notes.png").write_text("a shopping list")
+    return folder / "notes.png"
+
+def blank(folder: Path) -> Path:
+    Image.new("L", (300, 200), 240).save(folder / "blank.png")
+    return folder / "blank.png"
+
+def huge(folder: Path) -> Path:
+    Image.new("L", (8000, 7000), 255).save(folder / "huge.png")
+    return folder / "huge.png"
+
+def truncated(folder: Path) -> Path:
+    path = blank(folder).rename(folder / "cut.png")
+    path.write_bytes(path.read_bytes()[:300])
+    return path
+
+
+@pytest.mark.parametrize("make, expected", [(not_an_image, "notes.png: not an image"), (blank, "blank image: no ink found"),
+                                            (huge, "8000×7000 pixels is too large"), (truncated, "cut.png: unreadable image data")])
+def test_bad_images_exit_2_with_one_line(tmp_path, quick_run, make, expected):
+    result = mnist_nb("predict", "--run", quick_run, make(tmp_path))
+    assert result.returncode == 2, result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("mnist_nb predict: error: ") and expected in last and "Traceback" not in result.stderr
+
+
+def test_missing_model_and_empty_folder_exit_2(tmp_path, quick_run, photos):
+    result = mnist_nb("predict", "--run", tmp_path / "nothing", photos / "000.png")
+    assert result.returncode == 2 and "no model found (expected a run directory or a .keras file)" in result.stderr
+    result = mnist_nb("predict", "--run", quick_run, tmp_path)
+    assert result.returncode == 2 and "no image files in this directory" in result.stderr
+    assert mnist_nb("predict", photos / "000.png").returncode == 2  # --run is required: a usage error
+
+
+def test_runs_lists_finished_and_unfinished_runs(quick_run):
+    unfinished = quick_run.parent / "killed.partial"
+    unfinished.mkdir()
+    result = mnist_nb("runs", quick_run.parent)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    accuracy = json.loads((quick_run / "metrics.json").read_text())["test_accuracy"]
+    assert lines[0].split() == ["run", "model", "epochs", "test", "accuracy"]
+    assert lines[1].split() == [str(unfinished), "-", "-", "incomplete", "(training", "did", "not", "finish)"]
+    assert lines[2].split() == [str(quick_run), "cnn_fast", "2", f"{accuracy:.2%}"]
+    assert mnist_nb("runs", quick_run.parent / "none").returncode == 2
