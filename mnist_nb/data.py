@@ -7,13 +7,13 @@ __all__ = ['MNIST_SHA256', 'NPZ_KEYS', 'KERAS_ORIGIN', 'KERAS_SHA256', 'MNISTDat
            'find_idx_file', 'read_npz', 'read_mnist_dir', 'keras_cache_path', 'download_mnist', 'load_mnist',
            'plot_digits', 'normalise']
 
-# %% ../nbs/00_data.ipynb #02624435
+# %% ../nbs/00_data.ipynb #73a89e45
 import gzip, hashlib, os, tempfile, zipfile
 from pathlib import Path
 
 import numpy as np
 
-# %% ../nbs/00_data.ipynb #25bcef67
+# %% ../nbs/00_data.ipynb #f8352857
 MNIST_SHA256 = {  # sha256 of the four original (uncompressed) IDX files
     "train-images-idx3-ubyte": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
     "train-labels-idx1-ubyte": "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
@@ -30,12 +30,12 @@ KERAS_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1
 class MNISTDataError(ValueError):
     "MNIST data that is missing, unreadable, or not the published MNIST."
 
-# %% ../nbs/00_data.ipynb #46f1df08
+# %% ../nbs/00_data.ipynb #001aac38
 def idx_header(array: np.ndarray) -> bytes:
     "The IDX header (magic number and sizes) that precedes `array`'s bytes in an IDX file of unsigned bytes."
     return bytes([0, 0, 0x08, array.ndim]) + np.asarray(array.shape, dtype=">u4").tobytes()
 
-# %% ../nbs/00_data.ipynb #417f0c56
+# %% ../nbs/00_data.ipynb #b8c38415
 def check_sha256(content: bytes, name: str, source: str) -> None:
     "Raise `MNISTDataError` unless `content` is the published MNIST file `name`; `source` names where it came from."
     expected, got = MNIST_SHA256[name], hashlib.sha256(content).hexdigest()
@@ -43,7 +43,7 @@ def check_sha256(content: bytes, name: str, source: str) -> None:
         raise MNISTDataError(f"{source}: sha256 {expected[:12]}… expected for {name}, got {got[:12]}… "
                              "(file corrupted, truncated or not MNIST)")
 
-# %% ../nbs/00_data.ipynb #48284078
+# %% ../nbs/00_data.ipynb #7206192d
 def read_idx(path: Path, name: str) -> np.ndarray:
     "Read the MNIST IDX file `name` from `path` (raw or `.gz`), verify its sha256, and return it as a uint8 array."
     path = Path(path)
@@ -56,12 +56,12 @@ def read_idx(path: Path, name: str) -> np.ndarray:
     shape = tuple(np.frombuffer(content, ">u4", count=ndim, offset=4))
     return np.frombuffer(content, np.uint8, offset=4 + 4 * ndim).reshape(shape)
 
-# %% ../nbs/00_data.ipynb #825a49d9
+# %% ../nbs/00_data.ipynb #31af27e5
 def find_idx_file(folder: Path, name: str) -> Path | None:
     "The IDX file `name` in `folder`, raw or gzipped, or None when it has neither."
     return next((p for p in (Path(folder) / name, Path(folder) / f"{name}.gz") if p.is_file()), None)
 
-# %% ../nbs/00_data.ipynb #d70886da
+# %% ../nbs/00_data.ipynb #0dfd9fa8
 def read_npz(path: Path) -> dict[str, np.ndarray]:
     "Read an `mnist.npz` (Keras's layout) and verify each array against the published IDX hashes."
     path = Path(path)
@@ -78,7 +78,7 @@ def read_npz(path: Path) -> dict[str, np.ndarray]:
         check_sha256(idx_header(arrays[key]) + arrays[key].tobytes(), name, f"{path}[{key}]")
     return arrays
 
-# %% ../nbs/00_data.ipynb #ad777c7f
+# %% ../nbs/00_data.ipynb #336c6a52
 def read_mnist_dir(folder: Path) -> dict[str, np.ndarray]:
     "The four verified MNIST arrays, keyed like Keras's npz, from a folder of IDX files or an `mnist.npz` (or that file)."
     folder = Path(folder)
@@ -90,12 +90,12 @@ def read_mnist_dir(folder: Path) -> dict[str, np.ndarray]:
     missing = [f"{NPZ_KEYS[key]}[.gz]" for key, path in found.items() if path is None]
     raise MNISTDataError(f"{folder}: {', '.join(missing)} not found (expected the four MNIST IDX files or mnist.npz)")
 
-# %% ../nbs/00_data.ipynb #3b59f8fe
+# %% ../nbs/00_data.ipynb #46138932
 def keras_cache_path() -> Path:
     "Where Keras caches `mnist.npz`: `$KERAS_HOME/datasets/mnist.npz`, by default under `~/.keras`."
     return Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")).expanduser() / "datasets" / "mnist.npz"
 
-# %% ../nbs/00_data.ipynb #a8680c0d
+# %% ../nbs/00_data.ipynb #b9cc70da
 def download_mnist(dest: Path | None = None, origin: str = KERAS_ORIGIN, sha256: str = KERAS_SHA256) -> Path:
     "Download `mnist.npz` from `origin`, verify it, and move it to `dest` (the Keras cache by default)."
     import keras  # imported here: reading local files should not wait for TensorFlow to load
@@ -110,7 +110,7 @@ def download_mnist(dest: Path | None = None, origin: str = KERAS_ORIGIN, sha256:
         os.replace(path, dest)
     return dest
 
-# %% ../nbs/00_data.ipynb #87fc4e45
+# %% ../nbs/00_data.ipynb #9f9c15c1
 def load_mnist(data_dir: str | Path | None = None, download: bool = True):
     "MNIST as `(x_train, y_train), (x_test, y_test)` uint8 arrays, verified, from `data_dir`, `$MNIST_NB_DATA`, the Keras cache or the web."
     folder = data_dir or os.environ.get("MNIST_NB_DATA")
@@ -120,7 +120,7 @@ def load_mnist(data_dir: str | Path | None = None, download: bool = True):
     else: raise MNISTDataError(f"no MNIST data: pass data_dir, set MNIST_NB_DATA, or put mnist.npz at {keras_cache_path()}")
     return (arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"])
 
-# %% ../nbs/00_data.ipynb #d5b98b6b
+# %% ../nbs/00_data.ipynb #653e4765
 def plot_digits(images, captions=(), ncols: int = 10, size: float = 1.0):
     "A matplotlib figure of `images` (N×28×28) in a grid, each with its caption (label, prediction…) below."
     import matplotlib.pyplot as plt
@@ -134,7 +134,7 @@ def plot_digits(images, captions=(), ncols: int = 10, size: float = 1.0):
     fig.tight_layout()
     return fig
 
-# %% ../nbs/00_data.ipynb #104d04cd
+# %% ../nbs/00_data.ipynb #48089a9a
 def normalise(images: np.ndarray) -> np.ndarray:
     "Pixels as float32 in [0, 1]: `images / 255` computed directly in float32."
     return np.divide(images, 255, dtype=np.float32)

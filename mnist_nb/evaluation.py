@@ -6,7 +6,7 @@
 __all__ = ['FIGURES', 'Evaluation', 'evaluate', 'plot_history', 'confusion_matrix', 'plot_confusion', 'plot_errors',
            'evaluate_run', 'evaluate_ensemble']
 
-# %% ../nbs/03_evaluation.ipynb #4731b1a1
+# %% ../nbs/03_evaluation.ipynb #930265c7
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,12 +15,13 @@ import matplotlib.pyplot as plt
 import numpy as np
 import seaborn as sns
 from matplotlib.colors import LogNorm
+from matplotlib.ticker import MaxNLocator
 
 from .data import load_mnist, normalise, plot_digits
 from .model import ensemble
 from .training import Run, TrainConfig, load_run, train
 
-# %% ../nbs/03_evaluation.ipynb #7a6af72a
+# %% ../nbs/03_evaluation.ipynb #372d223a
 @dataclass
 class Evaluation:
     "How a model does on labelled images: Keras's accuracy and loss, and its probabilities for every image."
@@ -44,7 +45,7 @@ def evaluate(model: keras.Model, images: np.ndarray, labels: np.ndarray, batch_s
     scores = model.evaluate(x, labels, batch_size=batch_size, verbose=0, return_dict=True)
     return Evaluation(float(scores["accuracy"]), float(scores["loss"]), labels, model.predict(x, batch_size=batch_size, verbose=0))
 
-# %% ../nbs/03_evaluation.ipynb #b2296b68
+# %% ../nbs/03_evaluation.ipynb #acaebd1f
 def plot_history(history: dict, title: str = "Training curves"):
     "Loss and accuracy per epoch, training vs validation, with the best validation epoch marked."
     epochs = np.arange(1, len(history["loss"]) + 1)
@@ -56,18 +57,19 @@ def plot_history(history: dict, title: str = "Training curves"):
             ax.plot(epochs, history[f"val_{metric}"], "o-", label="validation")
             ax.axvline(best, color="grey", linestyle="--", label=f"lowest val_loss (epoch {best})")
         ax.set(xlabel="epoch", ylabel=metric, title=metric)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
         ax.grid(alpha=0.3)
     axes[0].legend()
     fig.suptitle(title)
     fig.tight_layout()
     return fig
 
-# %% ../nbs/03_evaluation.ipynb #476612bf
+# %% ../nbs/03_evaluation.ipynb #ce9311bc
 def confusion_matrix(labels: np.ndarray, predictions: np.ndarray, n_classes: int = 10) -> np.ndarray:
     "Counts `[i, j]` of images with label `i` predicted as `j`."
     return np.bincount(labels * n_classes + predictions, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
 
-# %% ../nbs/03_evaluation.ipynb #03fd9bc9
+# %% ../nbs/03_evaluation.ipynb #e0ecb0bf
 def plot_confusion(confusion: np.ndarray, title: str = "Confusion matrix"):
     "A seaborn heatmap of a confusion matrix, counts written in each cell, colours on a log scale."
     fig, ax = plt.subplots(figsize=(7, 6))
@@ -77,14 +79,14 @@ def plot_confusion(confusion: np.ndarray, title: str = "Confusion matrix"):
     fig.tight_layout()
     return fig
 
-# %% ../nbs/03_evaluation.ipynb #f7984156
+# %% ../nbs/03_evaluation.ipynb #9250ea1d
 def plot_errors(images: np.ndarray, evaluation: Evaluation, n: int = 20, ncols: int = 10):
     "The `n` most confident mistakes of `evaluation`, captioned `true→predicted (probability)`."
     wrong = evaluation.errors[:n]
     captions = [f"{evaluation.labels[i]}→{evaluation.predictions[i]} ({evaluation.probabilities[i].max():.2f})" for i in wrong]
     return plot_digits(images[wrong], captions, ncols=ncols, size=1.1)
 
-# %% ../nbs/03_evaluation.ipynb #c3b6c658
+# %% ../nbs/03_evaluation.ipynb #50cd4996
 FIGURES = ("curves.png", "confusion.png", "errors.png")
 
 def evaluate_run(run: Run | str | Path, save_figures: bool = True) -> Evaluation:
@@ -102,7 +104,7 @@ def evaluate_run(run: Run | str | Path, save_figures: bool = True) -> Evaluation
             plt.close(fig)
     return evaluation
 
-# %% ../nbs/03_evaluation.ipynb #c13adc7f
+# %% ../nbs/03_evaluation.ipynb #bcb5c7e2
 def evaluate_ensemble(run_dirs: list) -> Evaluation:
     "Evaluate the ensemble of the runs saved in `run_dirs` on the 10,000 test images."
     runs = [load_run(run_dir) for run_dir in run_dirs]

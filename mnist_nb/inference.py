@@ -7,7 +7,7 @@ __all__ = ['MAX_PIXELS', 'IMAGE_SUFFIXES', 'ImageInputError', 'render_on_canvas'
            'ink', 'crop_to_ink', 'fit_to_box', 'centre_by_mass', 'prepare', 'load_model', 'Prediction', 'is_many',
            'image_sources', 'predict']
 
-# %% ../nbs/04_inference.ipynb #4d37945a
+# %% ../nbs/04_inference.ipynb #2530e439
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,14 +17,14 @@ from PIL import Image, UnidentifiedImageError
 
 import mnist_nb.model  # registers the custom loss that saved models may refer to
 
-# %% ../nbs/04_inference.ipynb #9b45008b
+# %% ../nbs/04_inference.ipynb #375cae78
 MAX_PIXELS = 50_000_000   # larger images are refused: a 50-megapixel photo is already far more than a digit needs
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
 
 class ImageInputError(ValueError):
     "An input image that cannot be used: unreadable, not an image, blank, too large, or of the wrong shape or type."
 
-# %% ../nbs/04_inference.ipynb #a51e4b76
+# %% ../nbs/04_inference.ipynb #397f31c7
 def render_on_canvas(digit: np.ndarray, size: tuple = (300, 400), scale: float = 6.0, offset: tuple = (0.3, 0.6),
                      mode: str = "L", paper: int = 235) -> Image.Image:
     "An MNIST `digit` drawn as dark ink on a light canvas of `size` (h, w), scaled, placed at `offset` (fractions), in `mode`."
@@ -38,7 +38,7 @@ def render_on_canvas(digit: np.ndarray, size: tuple = (300, 400), scale: float =
     canvas = Image.composite(Image.new("L", (w, h), 20), Image.new("L", (w, h), paper), alpha)
     return canvas.convert(mode)
 
-# %% ../nbs/04_inference.ipynb #26bb92c4
+# %% ../nbs/04_inference.ipynb #75560810
 def read_image(source) -> Image.Image:
     "A PIL image from a file path, a PIL image, or an array (H×W, H×W×3 or H×W×4; uint8, or floats in [0, 1])."
     if isinstance(source, Image.Image): image, name = source, "image"
@@ -56,7 +56,7 @@ def read_image(source) -> Image.Image:
     except (OSError, SyntaxError, ValueError) as e: raise ImageInputError(f"{name}: unreadable image data ({e})") from e
     return image
 
-# %% ../nbs/04_inference.ipynb #7384ffe7
+# %% ../nbs/04_inference.ipynb #f2117abb
 def array_to_image(array: np.ndarray) -> Image.Image:
     "A PIL image from an H×W (grey), H×W×3 (RGB) or H×W×4 (RGBA) array of uint8, or of floats in [0, 1]."
     shape, dtype = array.shape, array.dtype
@@ -71,7 +71,7 @@ def array_to_image(array: np.ndarray) -> Image.Image:
     elif dtype != np.uint8: raise ImageInputError(f"array of dtype {dtype}: expected uint8, or floats in [0, 1]")
     return Image.fromarray(array)  # Pillow reads the mode from the shape: L, RGB or RGBA
 
-# %% ../nbs/04_inference.ipynb #1af49b1d
+# %% ../nbs/04_inference.ipynb #259fe4aa
 def to_grey(image: Image.Image) -> np.ndarray:
     "Grey levels in [0, 1] (float32); transparent pixels become white paper."
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
@@ -79,7 +79,7 @@ def to_grey(image: Image.Image) -> np.ndarray:
         image = Image.alpha_composite(Image.new("RGBA", rgba.size, (255, 255, 255, 255)), rgba)
     return np.asarray(image.convert("L"), dtype=np.float32) / 255
 
-# %% ../nbs/04_inference.ipynb #70ff1529
+# %% ../nbs/04_inference.ipynb #35e324a5
 def ink(grey: np.ndarray, min_contrast: float = 0.1) -> np.ndarray:
     "Ink intensity in [0, 1]: inverted if the paper (the border) is light, paper level removed, strongest ink at 1."
     border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
@@ -90,14 +90,14 @@ def ink(grey: np.ndarray, min_contrast: float = 0.1) -> np.ndarray:
         raise ImageInputError("blank image: no ink found (expected a digit darker or lighter than its background)")
     return strength / strength.max()
 
-# %% ../nbs/04_inference.ipynb #6e318d98
+# %% ../nbs/04_inference.ipynb #9313379c
 def crop_to_ink(ink: np.ndarray, threshold: float = 0.1, margin: float = 0.02) -> np.ndarray:
     "The bounding box of the pixels above `threshold`, widened by `margin` (a fraction of its longer side)."
     rows, cols = np.nonzero(ink > threshold)
     pad = max(1, round(margin * max(np.ptp(rows), np.ptp(cols))))
     return ink[max(rows.min() - pad, 0):rows.max() + pad + 1, max(cols.min() - pad, 0):cols.max() + pad + 1]
 
-# %% ../nbs/04_inference.ipynb #8906d387
+# %% ../nbs/04_inference.ipynb #9c46c431
 def fit_to_box(ink: np.ndarray, box: int = 20) -> np.ndarray:
     "Resize `ink` so its longer side is `box` pixels, keeping its aspect ratio."
     h, w = ink.shape
@@ -116,12 +116,12 @@ def centre_by_mass(digit: np.ndarray, size: int = 28) -> np.ndarray:
     field[top:top + digit.shape[0], left:left + digit.shape[1]] = digit
     return field
 
-# %% ../nbs/04_inference.ipynb #741b5c62
+# %% ../nbs/04_inference.ipynb #37279439
 def prepare(source) -> np.ndarray:
     "An image (path, PIL image or array) as the model's input: 28×28 float32, white digit on black, centred by mass."
     return centre_by_mass(fit_to_box(crop_to_ink(ink(to_grey(read_image(source))))))
 
-# %% ../nbs/04_inference.ipynb #0b94aaac
+# %% ../nbs/04_inference.ipynb #55ddfa5b
 def load_model(path: str | Path) -> keras.Model:
     "The model in a run directory or a `.keras` file, loaded in safe mode."
     path = Path(path)
@@ -130,7 +130,7 @@ def load_model(path: str | Path) -> keras.Model:
     try: return keras.saving.load_model(file, safe_mode=True)
     except Exception as e: raise ImageInputError(f"{file}: cannot load the model ({e})") from e
 
-# %% ../nbs/04_inference.ipynb #01ed5090
+# %% ../nbs/04_inference.ipynb #c1e09662
 @dataclass
 class Prediction:
     "The model's answer for one image."

@@ -6,11 +6,11 @@
 __all__ = ['MODELS', 'SparseSmoothedCrossentropy', 'compile_classifier', 'seed_mlp', 'cnn_small', 'conv_bn', 'cnn_fast', 'cnn_bn',
            'build_model', 'ensemble']
 
-# %% ../nbs/01_model.ipynb #9d88ea9b
+# %% ../nbs/01_model.ipynb #0553aa89
 import keras
 from keras import layers, regularizers
 
-# %% ../nbs/01_model.ipynb #de610098
+# %% ../nbs/01_model.ipynb #db4bd182
 @keras.saving.register_keras_serializable(package="mnist_nb")
 class SparseSmoothedCrossentropy(keras.losses.Loss):
     "Categorical cross-entropy on integer labels, with label smoothing."
@@ -24,14 +24,14 @@ class SparseSmoothedCrossentropy(keras.losses.Loss):
 
     def get_config(self): return {**super().get_config(), "label_smoothing": self.label_smoothing}
 
-# %% ../nbs/01_model.ipynb #8792d79c
+# %% ../nbs/01_model.ipynb #c8c903d5
 def compile_classifier(model: keras.Model, learning_rate=0.001, label_smoothing: float = 0.0) -> keras.Model:
     "Compile `model` as the seed does: Adam(`learning_rate`, a number or a schedule), cross-entropy, accuracy."
     loss = SparseSmoothedCrossentropy(label_smoothing) if label_smoothing else "sparse_categorical_crossentropy"
     model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=loss, metrics=["accuracy"])
     return model
 
-# %% ../nbs/01_model.ipynb #f6653722
+# %% ../nbs/01_model.ipynb #38457129
 def seed_mlp(units: int = 512, l2: float = 0.001, dropout: float = 0.3, learning_rate=0.001, label_smoothing: float = 0.0,
              input_shape: tuple = (28, 28), n_classes: int = 10) -> keras.Model:
     "The seed's model, compiled: Flatten → Dense(`units`, relu, L2 `l2`) → Dropout(`dropout`) → Dense(10, softmax)."
@@ -44,7 +44,7 @@ def seed_mlp(units: int = 512, l2: float = 0.001, dropout: float = 0.3, learning
     ], name="seed_mlp")
     return compile_classifier(model, learning_rate, label_smoothing)
 
-# %% ../nbs/01_model.ipynb #6171d48c
+# %% ../nbs/01_model.ipynb #d9891746
 def cnn_small(dropout: float = 0.5, learning_rate=0.001, label_smoothing: float = 0.0) -> keras.Model:
     "The keras-io simple MNIST convnet: Conv(32)→Pool→Conv(64)→Pool→Dropout→Dense(10), 34,826 parameters."
     model = keras.Sequential([
@@ -57,13 +57,13 @@ def cnn_small(dropout: float = 0.5, learning_rate=0.001, label_smoothing: float 
     ], name="cnn_small")
     return compile_classifier(model, learning_rate, label_smoothing)
 
-# %% ../nbs/01_model.ipynb #c7bb1f6b
+# %% ../nbs/01_model.ipynb #ceaa0483
 def conv_bn(filters: int, kernel_size: int = 3, strides: int = 1, padding: str = "same") -> list:
     "Conv2D (no bias) → BatchNormalization → ReLU, as a list of layers."
     return [layers.Conv2D(filters, kernel_size, strides=strides, padding=padding, use_bias=False),
             layers.BatchNormalization(momentum=0.9), layers.ReLU()]
 
-# %% ../nbs/01_model.ipynb #c7c7810e
+# %% ../nbs/01_model.ipynb #d35e7cd0
 def cnn_fast(filters: tuple = (32, 64), learning_rate=0.001, label_smoothing: float = 0.0) -> keras.Model:
     "A convnet for speed: Conv(5×5, stride 2) → Conv(3×3) → MaxPool → Dense(10), 42,378 parameters."
     model = keras.Sequential([
@@ -74,7 +74,7 @@ def cnn_fast(filters: tuple = (32, 64), learning_rate=0.001, label_smoothing: fl
     ], name="cnn_fast")
     return compile_classifier(model, learning_rate, label_smoothing)
 
-# %% ../nbs/01_model.ipynb #6b0e3240
+# %% ../nbs/01_model.ipynb #408f6625
 def cnn_bn(dropout: float = 0.4, learning_rate=0.001, label_smoothing: float = 0.0) -> keras.Model:
     "Conv-bn stages of 32 and 64 filters (strided 5×5 down-sampling), dropout, a 4×4 conv of 128, softmax."
     model = keras.Sequential([
@@ -86,7 +86,7 @@ def cnn_bn(dropout: float = 0.4, learning_rate=0.001, label_smoothing: float = 0
     ], name="cnn_bn")
     return compile_classifier(model, learning_rate, label_smoothing)
 
-# %% ../nbs/01_model.ipynb #896d77ba
+# %% ../nbs/01_model.ipynb #418b1eb4
 MODELS = {"seed_mlp": seed_mlp, "cnn_small": cnn_small, "cnn_fast": cnn_fast, "cnn_bn": cnn_bn}
 
 def build_model(name: str = "seed_mlp", **kwargs) -> keras.Model:
@@ -95,7 +95,7 @@ def build_model(name: str = "seed_mlp", **kwargs) -> keras.Model:
         raise ValueError(f"unknown model {name!r} (expected one of: {', '.join(MODELS)})")
     return MODELS[name](**kwargs)
 
-# %% ../nbs/01_model.ipynb #f1eb6561
+# %% ../nbs/01_model.ipynb #84c4b88e
 def ensemble(models: list) -> keras.Model:
     "One compiled model that averages the softmax outputs of `models` (trained models with the same input)."
     if not models: raise ValueError("ensemble: expected at least one model, got none")

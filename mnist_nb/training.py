@@ -7,7 +7,7 @@ __all__ = ['SCHEDULES', 'AUGMENTATION', 'RUN_FILES', 'RECIPES', 'TrainConfig', '
            'learning_rate_for', 'augmenter', 'training_dataset', 'split_validation', 'fit', 'model_for', 'new_run_dir',
            'write_json', 'Run', 'train', 'run_metrics', 'read_history', 'load_run']
 
-# %% ../nbs/02_training.ipynb #d7d3a629
+# %% ../nbs/02_training.ipynb #ee2d576e
 import csv, json, math, shutil, time
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -19,7 +19,7 @@ import tensorflow as tf
 from .data import load_mnist, normalise
 from .model import MODELS, build_model
 
-# %% ../nbs/02_training.ipynb #df35b493
+# %% ../nbs/02_training.ipynb #d70f0e55
 SCHEDULES = ("one_cycle", "cosine")
 
 @dataclass
@@ -52,26 +52,26 @@ class TrainConfig:
         if self.schedule and not self.learning_rate: fail("learning_rate", f"a peak learning rate for the {self.schedule} schedule")
         if not 0 <= self.label_smoothing < 1: fail("label_smoothing", "a fraction from 0 up to 1")
 
-# %% ../nbs/02_training.ipynb #723059a8
+# %% ../nbs/02_training.ipynb #8ff128d0
 def config_from_dict(values: dict) -> TrainConfig:
     "A `TrainConfig` from a dict (e.g. a run's `config.json`); unknown keys are an error."
     unknown = set(values) - {f.name for f in fields(TrainConfig)}
     if unknown: raise ValueError(f"config: unknown keys {sorted(unknown)} (expected keys of TrainConfig)")
     return TrainConfig(**values)
 
-# %% ../nbs/02_training.ipynb #f5e74176
+# %% ../nbs/02_training.ipynb #5a99e327
 def set_seed(seed: int) -> None:
     "Seed Python, NumPy and TensorFlow, and make TensorFlow's ops deterministic."
     keras.utils.set_random_seed(seed)
     tf.config.experimental.enable_op_determinism()
 
-# %% ../nbs/02_training.ipynb #de6a88ba
+# %% ../nbs/02_training.ipynb #0bc25778
 def load_data(config: TrainConfig):
     "`(x_train, y_train), (x_test, y_test)` for `config`: scaled images, the first `n_train` training ones."
     (x_train, y_train), (x_test, y_test) = load_mnist(config.data_dir)
     return (normalise(x_train[:config.n_train]), y_train[:config.n_train]), (normalise(x_test), y_test)
 
-# %% ../nbs/02_training.ipynb #85c62024
+# %% ../nbs/02_training.ipynb #2f1559b2
 def learning_rate_for(config: TrainConfig, steps_per_epoch: int):
     "The learning rate `config` asks for: None (the model's default), a number, or a schedule over the whole run."
     if config.schedule is None: return config.learning_rate
@@ -81,7 +81,7 @@ def learning_rate_for(config: TrainConfig, steps_per_epoch: int):
     return keras.optimizers.schedules.CosineDecay(config.learning_rate / 25, total - warmup,
                                                   warmup_target=config.learning_rate, warmup_steps=warmup)
 
-# %% ../nbs/02_training.ipynb #2179d4cd
+# %% ../nbs/02_training.ipynb #3112bdf4
 AUGMENTATION = {"rotation": 10 / 360, "shift": 0.1, "zoom": 0.1}  # rotation as a fraction of a full turn
 
 def augmenter(seed: int | None = None) -> keras.Sequential:
@@ -93,7 +93,7 @@ def augmenter(seed: int | None = None) -> keras.Sequential:
         keras.layers.RandomZoom(AUGMENTATION["zoom"], seed=seed, **fill),
     ], name="augmenter")
 
-# %% ../nbs/02_training.ipynb #d9a3a5b6
+# %% ../nbs/02_training.ipynb #794dc753
 def training_dataset(x: np.ndarray, y: np.ndarray, batch_size: int, augment: bool, seed: int | None = None) -> tf.data.Dataset:
     "Shuffled batches of `(x, y)`, randomly augmented when `augment`."
     ds = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(len(x), seed=seed).batch(batch_size)
@@ -102,13 +102,13 @@ def training_dataset(x: np.ndarray, y: np.ndarray, batch_size: int, augment: boo
         ds = ds.map(lambda images, labels: (layer(images[..., None], training=True)[..., 0], labels), num_parallel_calls=tf.data.AUTOTUNE)
     return ds.prefetch(tf.data.AUTOTUNE)
 
-# %% ../nbs/02_training.ipynb #1f165858
+# %% ../nbs/02_training.ipynb #a9ee3518
 def split_validation(x, y, validation_split: float):
     "`(x_fit, y_fit), (x_val, y_val)`: the last `validation_split` of the arrays held out, exactly as Keras does it."
     split_at = int(math.floor(len(x) * (1 - validation_split)))
     return (x[:split_at], y[:split_at]), (x[split_at:], y[split_at:])
 
-# %% ../nbs/02_training.ipynb #d72f57ad
+# %% ../nbs/02_training.ipynb #41c367a6
 def fit(model: keras.Model, x, y, config: TrainConfig, log_path: Path | None = None, verbose="auto"):
     "Train `model` on `x, y` as `config` says: the seed's fit call, or shuffled augmented batches; log epochs to CSV."
     callbacks = [keras.callbacks.CSVLogger(str(log_path))] if log_path else []
@@ -121,7 +121,7 @@ def fit(model: keras.Model, x, y, config: TrainConfig, log_path: Path | None = N
                      validation_data=validation if len(validation[0]) else None, shuffle=False,  # the dataset shuffles
                      callbacks=callbacks, verbose=verbose)
 
-# %% ../nbs/02_training.ipynb #25bd2edf
+# %% ../nbs/02_training.ipynb #a2182374
 def model_for(config: TrainConfig, n_fit: int) -> keras.Model:
     "The compiled model `config` describes, for a run that fits on `n_fit` images per epoch."
     kwargs = dict(config.model_kwargs)
@@ -130,7 +130,7 @@ def model_for(config: TrainConfig, n_fit: int) -> keras.Model:
     if config.label_smoothing: kwargs["label_smoothing"] = config.label_smoothing
     return build_model(config.model, **kwargs)
 
-# %% ../nbs/02_training.ipynb #b4fce3bd
+# %% ../nbs/02_training.ipynb #71eafbca
 RUN_FILES = ("config.json", "model.keras", "history.csv", "metrics.json")
 
 def new_run_dir(config: TrainConfig, runs_dir: str | Path = "runs") -> Path:
@@ -141,7 +141,7 @@ def write_json(path: Path, values: dict) -> None:
     "Write `values` to `path` as indented JSON."
     Path(path).write_text(json.dumps(values, indent=2) + "\n")
 
-# %% ../nbs/02_training.ipynb #361fa05b
+# %% ../nbs/02_training.ipynb #946de55b
 @dataclass
 class Run:
     "A finished training run: its directory, config, trained model, per-epoch history and test metrics."
@@ -151,7 +151,7 @@ class Run:
     history: dict   # metric name -> one value per epoch
     metrics: dict   # test_accuracy, test_loss, epochs, train_seconds, params, …
 
-# %% ../nbs/02_training.ipynb #79f450f2
+# %% ../nbs/02_training.ipynb #e5b329ba
 def train(config: TrainConfig | None = None, run_dir: str | Path | None = None, verbose="auto") -> Run:
     "Train the model `config` describes, test it, and save the run to `run_dir` (a new folder under `runs/` by default)."
     config = config or TrainConfig()
@@ -176,7 +176,7 @@ def train(config: TrainConfig | None = None, run_dir: str | Path | None = None, 
         raise
     return Run(run_dir, config, model, history, metrics)
 
-# %% ../nbs/02_training.ipynb #16264683
+# %% ../nbs/02_training.ipynb #a7d1d3f6
 def run_metrics(model: keras.Model, x_test, y_test, history: dict, train_seconds: float) -> dict:
     "Test loss and accuracy of `model`, with the epoch count, best epoch, training time and size of the run."
     test = model.evaluate(x_test, y_test, verbose=0, return_dict=True)
@@ -184,7 +184,7 @@ def run_metrics(model: keras.Model, x_test, y_test, history: dict, train_seconds
             "epochs": len(history["loss"]), "best_epoch": int(np.argmin(history["val_loss"])) + 1 if "val_loss" in history else None,
             "train_seconds": round(train_seconds, 2), "params": model.count_params()}
 
-# %% ../nbs/02_training.ipynb #b3efe792
+# %% ../nbs/02_training.ipynb #3beb6245
 def read_history(path: Path) -> dict:
     "A `history.csv` written by `CSVLogger`, as metric name -> list of per-epoch values."
     with open(path, newline="") as f:
@@ -201,7 +201,7 @@ def load_run(run_dir: str | Path) -> Run:
     model = keras.saving.load_model(run_dir / "model.keras", safe_mode=True)
     return Run(run_dir, config, model, read_history(run_dir / "history.csv"), json.loads((run_dir / "metrics.json").read_text()))
 
-# %% ../nbs/02_training.ipynb #6a9a95d9
+# %% ../nbs/02_training.ipynb #436da70f
 RECIPES = {
     "seed": TrainConfig(),
     "keras_io": TrainConfig(model="cnn_small", epochs=15, batch_size=128, validation_split=0.1, patience=None),
