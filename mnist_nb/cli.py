@@ -6,12 +6,12 @@
 __all__ = ['TRAIN_OPTIONS', 'COMMANDS', 'build_parser', 'train_command', 'evaluate_command', 'predict_command', 'runs_command',
            'main']
 
-# %% ../nbs/05_cli.ipynb #e0146ef8
+# %% ../nbs/05_cli.ipynb #bcb19ca7
 import argparse, json, os, sys
 from dataclasses import replace
 from pathlib import Path
 
-# %% ../nbs/05_cli.ipynb #9604d87f
+# %% ../nbs/05_cli.ipynb #0289920b
 TRAIN_OPTIONS = {  # TrainConfig field -> (type, help); defaults come from TrainConfig itself
     "model": (str, "model name, see mnist_nb.model.MODELS (default: seed_mlp, the seed's MLP)"),
     "epochs": (int, "the most epochs; early stopping usually ends sooner"),
@@ -28,8 +28,8 @@ TRAIN_OPTIONS = {  # TrainConfig field -> (type, help); defaults come from Train
 }
 
 def build_parser() -> argparse.ArgumentParser:
-    "The `mnist_nb` argument parser, with its `train` and `evaluate` subcommands."
-    parser = argparse.ArgumentParser(prog="mnist_nb", description="Train and evaluate handwritten-digit recognisers on MNIST.")
+    "The `mnist_nb` argument parser, with its `train`, `evaluate`, `predict` and `runs` subcommands."
+    parser = argparse.ArgumentParser(prog="mnist_nb", description="Train, evaluate and use handwritten-digit recognisers (MNIST).")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     train = commands.add_parser("train", help="train a model on MNIST and print its test accuracy",
                                 description="Train a model on MNIST, test it, and save the run. Defaults: the seed notebook's (see TrainConfig).")
@@ -58,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     runs.add_argument("runs_dir", nargs="?", default="runs", help="the folder holding run directories (default: runs)")
     return parser
 
-# %% ../nbs/05_cli.ipynb #27b30975
+# %% ../nbs/05_cli.ipynb #fa543fd5
 def train_command(args) -> int:
     "`mnist_nb train`: train the configured model and print its test accuracy."
     from mnist_nb.training import RECIPES, train
@@ -70,7 +70,7 @@ def train_command(args) -> int:
           f"{m['train_seconds']:.0f} s of training; run saved in {run.run_dir}")
     return 0
 
-# %% ../nbs/05_cli.ipynb #37d88640
+# %% ../nbs/05_cli.ipynb #31750236
 def evaluate_command(args) -> int:
     "`mnist_nb evaluate`: test accuracy and loss of a saved run (or of several runs' ensemble), figures, optionally JSON."
     from mnist_nb.evaluation import FIGURES, evaluate_ensemble, evaluate_run
@@ -85,7 +85,7 @@ def evaluate_command(args) -> int:
                 + (f"; figures in {args.run_dir[0]}" if figures else ""))
     return 0
 
-# %% ../nbs/05_cli.ipynb #8892f89e
+# %% ../nbs/05_cli.ipynb #64d0b93f
 def predict_command(args) -> int:
     "`mnist_nb predict`: the digit in each image, as a table or JSON."
     from mnist_nb.inference import image_sources, load_model, predict
@@ -102,7 +102,7 @@ def predict_command(args) -> int:
         print(f"{p.source:<{width}}  {p.digit:>5}  {p.probability:>11.1%}  " + ", ".join(f"{d} {q:.0%}" for d, q in p.top))
     return 0
 
-# %% ../nbs/05_cli.ipynb #bf9b191e
+# %% ../nbs/05_cli.ipynb #0d17ab56
 def runs_command(args) -> int:
     "`mnist_nb runs`: the run directories under a folder, with model, epochs and test accuracy."
     runs_dir = Path(args.runs_dir)
@@ -119,7 +119,7 @@ def runs_command(args) -> int:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
     return 0
 
-# %% ../nbs/05_cli.ipynb #83e47a88
+# %% ../nbs/05_cli.ipynb #02830721
 COMMANDS = {"train": train_command, "evaluate": evaluate_command, "predict": predict_command, "runs": runs_command}
 
 def main(argv: list[str] | None = None) -> int:
