@@ -1,9 +1,10 @@
 """Train the recipes in `mnist_nb.training.RECIPES` on all of MNIST on this machine, and write the results table.
 
-    python bench/results.py                                  # every recipe, then the default ensemble
+    python bench/results.py                                  # every recipe
     python bench/results.py quick keras_io                   # only these rows; the others stay as measured before
     python bench/results.py --ensemble five_minutes:3        # an ensemble row: 3 runs of a recipe (its seed, +1, +2)
     python bench/results.py --ensemble keras_io+five_minutes+best   # an ensemble of one run of each recipe
+    python bench/results.py --ensemble five_minutes:3+best          # both: three five_minutes runs and the best run
 
 Each run is saved under bench/runs/<recipe>-seed<seed>; a complete run with the same config there is reused, not
 retrained (delete it to measure again). Every figure goes to bench/results.json with the machine it was measured
@@ -39,18 +40,23 @@ def recipe_row(name: str) -> dict:
 
 
 def ensemble_row(spec: str) -> dict:
-    "An ensemble row: `RECIPE:N` (N runs of one recipe: its seed, +1, …) or `A+B+…` (one run of each recipe)."
+    "An ensemble row: `+`-joined parts, each `RECIPE` (its run) or `RECIPE:N` (N runs of it: its seed, +1, …)."
     from mnist_nb.evaluation import evaluate_ensemble
     from mnist_nb.training import RECIPES
-    if ":" in spec:
-        name, n = spec.split(":")
-        runs = [run_recipe(name, RECIPES[name].seed + k) for k in range(int(n))]  # the first member is the recipe's own run
-        row, model, command = f"{name} × {n}", f"ensemble of {n} {runs[0].config.model}", f"mnist_nb train --recipe {name} --seed K (K = {runs[0].config.seed}…{runs[-1].config.seed}), then mnist_nb evaluate RUN…"
+    runs, names = [], []
+    for part in spec.split("+"):
+        name, _, n = part.partition(":")
+        runs += [run_recipe(name, RECIPES[name].seed + k) for k in range(int(n or 1))]  # the first is the recipe's own run
+        names.append(f"{name} × {n}" if n else name)
+    models = [run.config.model for run in runs]
+    if len(names) == 1 and ":" in spec:
+        seeds = f"{runs[0].config.seed}…{runs[-1].config.seed}"
+        model, command = f"ensemble of {len(runs)} {models[0]}", f"mnist_nb train --recipe {names[0].split()[0]} --seed K (K = {seeds}), then mnist_nb evaluate RUN…"
     else:
-        runs = [run_recipe(name) for name in spec.split("+")]
-        row, model, command = spec.replace("+", " + "), "ensemble of " + ", ".join(run.config.model for run in runs), "mnist_nb evaluate RUN…  (one run of each recipe)"
+        model = "ensemble of " + ", ".join(dict.fromkeys(models))
+        command = "mnist_nb train --recipe R [--seed K] for each member, then mnist_nb evaluate RUN…"
     evaluation = evaluate_ensemble([run.run_dir for run in runs])
-    return {"row": row, "model": model,
+    return {"row": " + ".join(names), "model": model,
             "params": sum(run.metrics["params"] for run in runs), "epochs": sum(run.metrics["epochs"] for run in runs),
             "train_seconds": round(sum(run.metrics["train_seconds"] for run in runs), 2), "test_accuracy": evaluation.accuracy,
             "runs": [str(run.run_dir.relative_to(ROOT)) for run in runs],
