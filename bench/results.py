@@ -43,20 +43,17 @@ def ensemble_row(spec: str) -> dict:
     "An ensemble row: `+`-joined parts, each `RECIPE` (its run) or `RECIPE:N` (N runs of it: its seed, +1, …)."
     from mnist_nb.evaluation import evaluate_ensemble
     from mnist_nb.training import RECIPES
-    runs, names = [], []
-    for part in spec.split("+"):
-        name, _, n = part.partition(":")
-        runs += [run_recipe(name, RECIPES[name].seed + k) for k in range(int(n or 1))]  # the first is the recipe's own run
-        names.append(f"{name} × {n}" if n else name)
+    parts = [part.partition(":") for part in spec.split("+")]  # (recipe, ":", N or "")
+    runs = [run_recipe(name, RECIPES[name].seed + k) for name, _, n in parts for k in range(int(n or 1))]  # the first is the recipe's own run
     models = [run.config.model for run in runs]
-    if len(names) == 1 and ":" in spec:
+    if len(parts) == 1 and parts[0][2]:
         seeds = f"{runs[0].config.seed}…{runs[-1].config.seed}"
-        model, command = f"ensemble of {len(runs)} {models[0]}", f"mnist_nb train --recipe {names[0].split()[0]} --seed K (K = {seeds}), then mnist_nb evaluate RUN…"
+        model, command = f"ensemble of {len(runs)} {models[0]}", f"mnist_nb train --recipe {parts[0][0]} --seed K (K = {seeds}), then mnist_nb evaluate RUN…"
     else:
         model = "ensemble of " + ", ".join(dict.fromkeys(models))
         command = "mnist_nb train --recipe R [--seed K] for each member, then mnist_nb evaluate RUN…"
     evaluation = evaluate_ensemble([run.run_dir for run in runs])
-    return {"row": " + ".join(names), "model": model,
+    return {"row": " + ".join(f"{name} × {n}" if n else name for name, _, n in parts), "model": model,
             "params": sum(run.metrics["params"] for run in runs), "epochs": sum(run.metrics["epochs"] for run in runs),
             "train_seconds": round(sum(run.metrics["train_seconds"] for run in runs), 2), "test_accuracy": evaluation.accuracy,
             "runs": [str(run.run_dir.relative_to(ROOT)) for run in runs],

@@ -92,7 +92,7 @@ def random_affine(images, seed, rotation: float = AUGMENTATION["rotation"], shif
     angle, scale = r[:, 0] * rotation * math.pi / 180, 1 + r[:, 1] * zoom
     cos, sin, centre = tf.cos(angle) / scale, tf.sin(angle) / scale, (size - 1) / 2
     dx, dy, zero = r[:, 2] * shift * size, r[:, 3] * shift * size, tf.zeros_like(cos)
-    # each output pixel (x, y) reads the input at rotation⁻¹·(x, y − centre)/zoom + centre − shift
+    # each output pixel (x, y) reads the input at centre + rotation⁻¹·((x, y) − centre) / zoom − shift
     transform = tf.stack([cos, -sin, centre - cos * centre + sin * centre - dx,
                           sin, cos, centre - sin * centre - cos * centre - dy, zero, zero], axis=1)
     return keras.ops.image.affine_transform(images[..., None], transform, fill_mode="constant", fill_value=0)[..., 0]
