@@ -14,7 +14,8 @@ for key in expected:
 setup_cfg = {key: cfg[key] for key in cfg_keys}
 
 licenses = {"apache2": ("Apache Software License 2.0", "OSI Approved :: Apache Software License")}
-statuses = ["1 - Planning", "2 - Pre-Alpha", "3 - Alpha", "4 - Beta", "5 - Production/Stable", "6 - Mature", "7 - Inactive"]
+statuses = ["1 - Planning", "2 - Pre-Alpha", "3 - Alpha", "4 - Beta", "5 - Production/Stable", "6 - Mature",
+            "7 - Inactive"]
 py_versions = "3.10 3.11 3.12 3.13".split()
 
 def requirements(key):

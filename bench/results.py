@@ -35,8 +35,8 @@ def recipe_row(name: str) -> dict:
     run = run_recipe(name)
     m = run.metrics
     return {"row": name, "model": run.config.model, "params": m["params"], "epochs": m["epochs"],
-            "train_seconds": m["train_seconds"], "test_accuracy": m["test_accuracy"], "runs": [str(run.run_dir.relative_to(ROOT))],
-            "command": f"mnist_nb train --recipe {name}"}
+            "train_seconds": m["train_seconds"], "test_accuracy": m["test_accuracy"],
+            "runs": [str(run.run_dir.relative_to(ROOT))], "command": f"mnist_nb train --recipe {name}"}
 
 
 def ensemble_row(spec: str) -> dict:
@@ -44,18 +44,21 @@ def ensemble_row(spec: str) -> dict:
     from mnist_nb.evaluation import evaluate_ensemble
     from mnist_nb.training import RECIPES
     parts = [part.partition(":") for part in spec.split("+")]  # (recipe, ":", N or "")
-    runs = [run_recipe(name, RECIPES[name].seed + k) for name, _, n in parts for k in range(int(n or 1))]  # the first is the recipe's own run
+    # the first run of each part is the recipe's own, then its seed + 1, + 2, …
+    runs = [run_recipe(name, RECIPES[name].seed + k) for name, _, n in parts for k in range(int(n or 1))]
     models = [run.config.model for run in runs]
     if len(parts) == 1 and parts[0][2]:
         seeds = f"{runs[0].config.seed}…{runs[-1].config.seed}"
-        model, command = f"ensemble of {len(runs)} {models[0]}", f"mnist_nb train --recipe {parts[0][0]} --seed K (K = {seeds}), then mnist_nb evaluate RUN…"
+        model = f"ensemble of {len(runs)} {models[0]}"
+        command = f"mnist_nb train --recipe {parts[0][0]} --seed K (K = {seeds}), then mnist_nb evaluate RUN…"
     else:
         model = "ensemble of " + ", ".join(dict.fromkeys(models))
         command = "mnist_nb train --recipe R [--seed K] for each member, then mnist_nb evaluate RUN…"
     evaluation = evaluate_ensemble([run.run_dir for run in runs])
     return {"row": " + ".join(f"{name} × {n}" if n else name for name, _, n in parts), "model": model,
             "params": sum(run.metrics["params"] for run in runs), "epochs": sum(run.metrics["epochs"] for run in runs),
-            "train_seconds": round(sum(run.metrics["train_seconds"] for run in runs), 2), "test_accuracy": evaluation.accuracy,
+            "train_seconds": round(sum(run.metrics["train_seconds"] for run in runs), 2),
+            "test_accuracy": evaluation.accuracy,
             "runs": [str(run.run_dir.relative_to(ROOT)) for run in runs],
             "member_accuracies": [run.metrics["test_accuracy"] for run in runs],
             "command": command}
@@ -63,12 +66,14 @@ def ensemble_row(spec: str) -> dict:
 
 def machine() -> dict:
     import keras, tensorflow as tf
-    return {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(), "python": platform.python_version(),
-            "tensorflow": tf.__version__, "keras": keras.__version__, "date": time.strftime("%Y-%m-%d")}
+    return {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
+            "python": platform.python_version(), "tensorflow": tf.__version__, "keras": keras.__version__,
+            "date": time.strftime("%Y-%m-%d")}
 
 
 def table(rows: list) -> str:
-    lines = ["| recipe | model | parameters | epochs | training time | test accuracy | command |", "|---|---|---|---|---|---|---|"]
+    lines = ["| recipe | model | parameters | epochs | training time | test accuracy | command |",
+             "|---|---|---|---|---|---|---|"]
     for r in rows:
         lines.append(f"| {r['row']} | {r['model']} | {r['params']:,} | {r['epochs']} | {r['train_seconds']:.0f} s "
                      f"| {100 * r['test_accuracy']:.2f} % | `{r['command']}` |")
@@ -81,7 +86,8 @@ def write_table(rows: list, info: dict) -> None:
     nb = read_nb(INDEX)
     cell = next(c for c in nb.cells if START in c.source)
     head, rest = cell.source.split(START)
-    note = (f"Measured by `python bench/results.py` on {info['date']}: {info['cores']} CPU cores ({info['cpu']}), no GPU, "
+    note = (f"Measured by `python bench/results.py` on {info['date']}: {info['cores']} CPU cores ({info['cpu']}), "
+            "no GPU, "
             f"TensorFlow {info['tensorflow']}, Keras {info['keras']}. Training time is the wall time of `fit`.")
     cell.source = f"{head}{START}\n{note}\n\n{table(rows)}\n{END}{rest.split(END)[1]}"
     write_nb(nb, INDEX)
@@ -93,7 +99,8 @@ def main():
     from mnist_nb.training import RECIPES
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("recipes", nargs="*", help=f"recipes to (re)measure (default: all of {', '.join(RECIPES)})")
-    parser.add_argument("--ensemble", action="append", default=[], metavar="RECIPE:N|A+B+…", help="also measure an ensemble row")
+    parser.add_argument("--ensemble", action="append", default=[], metavar="RECIPE:N|A+B+…",
+                        help="also measure an ensemble row")
     args = parser.parse_args()
     results = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {"rows": []}
     rows = {r["row"]: r for r in results["rows"]}
@@ -103,7 +110,8 @@ def main():
         row = ensemble_row(spec)
         rows[row["row"]] = row
     order = list(RECIPES)
-    rows = sorted(rows.values(), key=lambda r: (" " in r["row"], order.index(r["row"].split(" ")[0]), r["row"]))  # ensembles last
+    ensembles_last = lambda r: (" " in r["row"], order.index(r["row"].split(" ")[0]), r["row"])
+    rows = sorted(rows.values(), key=ensembles_last)
     results = {"machine": machine(), "rows": rows}
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     write_table(rows, results["machine"])

@@ -17,14 +17,14 @@ import seaborn as sns
 from matplotlib.colors import LogNorm
 from matplotlib.ticker import MaxNLocator
 
-from .data import load_mnist, normalise, plot_digits
-from .model import ensemble
-from .training import Run, TrainConfig, load_run, train
+from .data import _expect_scaled, plot_digits
+from .model import accuracy_and_loss, ensemble
+from .training import Run, load_data, load_run
 
 # %% ../nbs/03_evaluation.ipynb #372d223a
 @dataclass
 class Evaluation:
-    "How a model does on labelled images: Keras's accuracy and loss, and its probabilities for every image."
+    "How a model does on labelled images: accuracy, plain cross-entropy, and its probabilities for every image."
     accuracy: float
     loss: float
     labels: np.ndarray          # the true digits, shape (N,)
@@ -40,10 +40,9 @@ class Evaluation:
         return wrong[np.argsort(-self.probabilities[wrong].max(axis=1), kind="stable")]
 
 def evaluate(model: keras.Model, images: np.ndarray, labels: np.ndarray, batch_size: int = 1000) -> Evaluation:
-    "Evaluate `model` on uint8 `images` (scaled here, as in training) and their `labels`."
-    x = normalise(images)
-    scores = model.evaluate(x, labels, batch_size=batch_size, verbose=0, return_dict=True)
-    return Evaluation(float(scores["accuracy"]), float(scores["loss"]), labels, model.predict(x, batch_size=batch_size, verbose=0))
+    "Evaluate `model` on `images` scaled to [0, 1] (as `load_data` gives them) and their `labels`."
+    probabilities = model.predict(_expect_scaled(images), batch_size=batch_size, verbose=0)
+    return Evaluation(*accuracy_and_loss(labels, probabilities), labels, probabilities)
 
 # %% ../nbs/03_evaluation.ipynb #acaebd1f
 def plot_history(history: dict, title: str = "Training curves"):
@@ -74,7 +73,8 @@ def plot_confusion(confusion: np.ndarray, title: str = "Confusion matrix"):
     "A seaborn heatmap of a confusion matrix, counts written in each cell, colours on a log scale."
     fig, ax = plt.subplots(figsize=(7, 6))
     sns.heatmap(confusion, annot=True, fmt="d", cmap="Blues", norm=LogNorm(vmin=1, vmax=max(confusion.max(), 2)),
-                mask=confusion == 0, square=True, cbar_kws={"label": "images (log scale)"}, ax=ax, annot_kws={"size": 8})
+                mask=confusion == 0, square=True, cbar_kws={"label": "images (log scale)"}, ax=ax,
+                annot_kws={"size": 8})
     ax.set(xlabel="predicted digit", ylabel="true digit", title=title)
     fig.tight_layout()
     return fig
@@ -83,7 +83,8 @@ def plot_confusion(confusion: np.ndarray, title: str = "Confusion matrix"):
 def plot_errors(images: np.ndarray, evaluation: Evaluation, n: int = 20, ncols: int = 10):
     "The `n` most confident mistakes of `evaluation`, captioned `true→predicted (probability)`."
     wrong = evaluation.errors[:n]
-    captions = [f"{evaluation.labels[i]}→{evaluation.predictions[i]} ({evaluation.probabilities[i].max():.2f})" for i in wrong]
+    e = evaluation
+    captions = [f"{e.labels[i]}→{e.predictions[i]} ({e.probabilities[i].max():.2f})" for i in wrong]
     return plot_digits(images[wrong], captions, ncols=ncols, size=1.1)
 
 # %% ../nbs/03_evaluation.ipynb #50cd4996
@@ -92,12 +93,13 @@ FIGURES = ("curves.png", "confusion.png", "errors.png")
 def evaluate_run(run: Run | str | Path, save_figures: bool = True) -> Evaluation:
     "Evaluate a run (or the run in a directory) on the 10,000 test images; save its figures into the run directory."
     run = run if isinstance(run, Run) else load_run(run)
-    (_, _), (x_test, y_test) = load_mnist(run.config.data_dir)
+    (_, _), (x_test, y_test) = load_data(run.config)
     evaluation = evaluate(run.model, x_test, y_test)
     if save_figures:
         name = f"{run.config.model}, {run.metrics['epochs']} epochs"
+        confusion = confusion_matrix(y_test, evaluation.predictions)
         figures = (plot_history(run.history, f"{name}: training curves"),
-                   plot_confusion(confusion_matrix(y_test, evaluation.predictions), f"{name}: {evaluation.accuracy:.2%} test accuracy"),
+                   plot_confusion(confusion, f"{name}: {evaluation.accuracy:.2%} test accuracy"),
                    plot_errors(x_test, evaluation))
         for fig, filename in zip(figures, FIGURES):
             fig.savefig(run.run_dir / filename, dpi=100)
@@ -108,5 +110,5 @@ def evaluate_run(run: Run | str | Path, save_figures: bool = True) -> Evaluation
 def evaluate_ensemble(run_dirs: list) -> Evaluation:
     "Evaluate the ensemble of the runs saved in `run_dirs` on the 10,000 test images."
     runs = [load_run(run_dir) for run_dir in run_dirs]
-    (_, _), (x_test, y_test) = load_mnist(runs[0].config.data_dir)
+    (_, _), (x_test, y_test) = load_data(runs[0].config)
     return evaluate(ensemble([run.model for run in runs]), x_test, y_test)

@@ -1,11 +1,11 @@
-"""Every source `load_mnist` reads, and every way a source can be wrong: real files, a real HTTP download on loopback."""
+"""Every source `load_mnist` reads, and every way a source can be wrong: real files, a real HTTP download (loopback)."""
 import functools, gzip, hashlib, http.server, threading
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from mnist_nb.data import (MNIST_SHA256, NPZ_KEYS, MNISTDataError, download_mnist, idx_header, keras_cache_path,
+from mnist_nb.data import (MNIST_SHA256, NPZ_KEYS, MNISTDataError, _idx_header, download_mnist, keras_cache_path,
                            load_mnist)
 
 
@@ -13,7 +13,7 @@ def write_idx_dir(folder: Path, arrays: dict, compress: bool = False) -> Path:
     "Write `arrays` as the four IDX files (raw or .gz) into `folder`."
     folder.mkdir(parents=True, exist_ok=True)
     for key, name in NPZ_KEYS.items():
-        content = idx_header(arrays[key]) + arrays[key].tobytes()
+        content = _idx_header(arrays[key]) + arrays[key].tobytes()
         (folder / (name + ".gz" if compress else name)).write_bytes(gzip.compress(content, 1) if compress else content)
     return folder
 
@@ -59,7 +59,8 @@ def test_swapped_files_are_caught(tmp_path, mnist):
 def test_missing_file_is_named(tmp_path, mnist):
     write_idx_dir(tmp_path, mnist)
     (tmp_path / "t10k-images-idx3-ubyte").unlink()
-    with pytest.raises(MNISTDataError, match=r"t10k-images-idx3-ubyte\[.gz\] not found \(expected the four MNIST IDX files or mnist.npz\)"):
+    expected = r"t10k-images-idx3-ubyte\[.gz\] not found \(expected the four MNIST IDX files or mnist.npz\)"
+    with pytest.raises(MNISTDataError, match=expected):
         load_mnist(tmp_path)
 
 
@@ -119,7 +120,8 @@ def test_download_lands_verified_in_the_cache(tmp_path, mnist, server):
 @pytest.mark.parametrize("fault", ["truncated", "wrong hash", "not MNIST", "missing"])
 def test_failed_download_leaves_nothing_in_the_cache(tmp_path, mnist, server, fault):
     www, url = server
-    np.savez(www / "mnist.npz", **(mnist if fault != "not MNIST" else {**mnist, "y_test": mnist["y_test"][::-1].copy()}))
+    wrong = {**mnist, "y_test": mnist["y_test"][::-1].copy()}
+    np.savez(www / "mnist.npz", **(mnist if fault != "not MNIST" else wrong))
     sha256 = sha256_of(www / "mnist.npz")
     if fault == "truncated": (www / "mnist.npz").write_bytes((www / "mnist.npz").read_bytes()[:1_000_000])
     if fault == "wrong hash": sha256 = "0" * 64

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mnist_nb.inference import render_on_canvas
+from photos import render_on_canvas
 from test_cli import mnist_nb
 
 
@@ -14,7 +14,8 @@ from test_cli import mnist_nb
 def quick_run(tmp_path_factory):
     "A cnn_fast model trained through the console script on 20,000 digits (about 20 s)."
     runs_dir = tmp_path_factory.mktemp("runs")
-    result = mnist_nb("train", "--recipe", "quick", "--n-train", 20000, "--epochs", 2, "--run-dir", runs_dir / "quick", "--quiet")
+    result = mnist_nb("train", "--recipe", "quick", "--n-train", 20000, "--epochs", 2, "--run-dir", runs_dir / "quick",
+                      "--quiet")
     assert result.returncode == 0, result.stderr
     return runs_dir / "quick"
 
@@ -26,7 +27,8 @@ def photos(tmp_path_factory, mnist):
     for i in range(400):
         mode, suffix = [("L", ".png"), ("RGB", ".jpg"), ("RGBA", ".png"), ("L", ".jpg")][i % 4]
         size = tuple(int(s) for s in rng.integers(120, 900, 2))
-        image = render_on_canvas(mnist["x_test"][i], size, rng.uniform(2.5, min(size) / 40), tuple(rng.uniform(0, 1, 2)), mode)
+        scale, offset = rng.uniform(2.5, min(size) / 40), tuple(rng.uniform(0, 1, 2))
+        image = render_on_canvas(mnist["x_test"][i], size, scale, offset, mode)
         image.save(folder / f"{i:03d}{suffix}")
     return folder
 
@@ -41,11 +43,13 @@ def test_photos_are_recognised_like_the_original_digits(quick_run, photos, mnist
     reference = load_model(quick_run).predict(normalise(mnist["x_test"][:400]), verbose=0).argmax(axis=1)
     agreement = np.mean([a["digit"] for a in answers] == reference)
     assert agreement >= 0.95, agreement
-    assert all(abs(sum(t["probability"] for t in a["top"]) - 1) < 0.5 and a["top"][0]["digit"] == a["digit"] for a in answers)
+    assert all(abs(sum(t["probability"] for t in a["top"]) - 1) < 0.5 for a in answers)
+    assert all(a["top"][0]["digit"] == a["digit"] for a in answers)
 
 
 def test_predict_table(quick_run, photos):
-    result = mnist_nb("predict", "--run", quick_run / "model.keras", photos / "000.png", photos / "001.jpg", "--top-k", 2)
+    result = mnist_nb("predict", "--run", quick_run / "model.keras", photos / "000.png", photos / "001.jpg",
+                      "--top-k", 2)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0].split() == ["image", "digit", "probability", "top", "2"] and len(lines) == 3
@@ -70,13 +74,27 @@ def truncated(folder: Path) -> Path:
     return path
 
 
-@pytest.mark.parametrize("make, expected", [(not_an_image, "notes.png: not an image"), (blank, "blank image: no ink found"),
-                                            (huge, "8000×7000 pixels is too large"), (truncated, "cut.png: unreadable image data")])
+@pytest.mark.parametrize("make, expected", [(not_an_image, "notes.png: not an image"),
+                                            (blank, "blank image: no ink found"),
+                                            (huge, "8000×7000 pixels is too large"),
+                                            (truncated, "cut.png: unreadable image data")])
 def test_bad_images_exit_2_with_one_line(tmp_path, quick_run, make, expected):
     result = mnist_nb("predict", "--run", quick_run, make(tmp_path))
     assert result.returncode == 2, result.stderr
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("mnist_nb predict: error: ") and expected in last and "Traceback" not in result.stderr
+
+
+def test_a_failing_command_prints_exactly_its_error_line(tmp_path, quick_run):
+    "No TensorFlow start-up messages: stderr is the one line that says what was wrong, unless --verbose asks for more."
+    image = not_an_image(tmp_path)
+    result = mnist_nb("predict", "--run", quick_run, image)
+    assert (result.returncode, result.stdout) == (2, "")
+    expected = "not an image (expected PNG, JPEG, BMP or another format Pillow reads)"
+    assert result.stderr == f"mnist_nb predict: error: {image}: {expected}\n"
+    verbose = mnist_nb("predict", "--run", quick_run, image, "--verbose")
+    assert verbose.returncode == 2 and verbose.stderr.endswith(result.stderr)
+    assert len(verbose.stderr.splitlines()) > 1, verbose.stderr  # TensorFlow's start-up lines (a CPU-only machine)
 
 
 def test_missing_model_and_empty_folder_exit_2(tmp_path, quick_run, photos):

@@ -18,6 +18,7 @@ def cell_markdown(cell: dict) -> str | None:
     lines = source.splitlines()
     if cell["cell_type"] != "code" or any(re.fullmatch(r"#\|\s*hide\s*", line) for line in lines): return None
     code = "\n".join(line for line in lines if not line.startswith("#|"))
+    if not code.strip(): return None  # a cell of directives only (`#| default_exp`)
     outputs = ["".join(o.get("text") or o.get("data", {}).get("text/plain", "")) for o in cell.get("outputs", [])]
     return "\n\n".join([f"```python\n{code}\n```"] + [f"```\n{text.rstrip()}\n```" for text in outputs if text.strip()])
 
