@@ -38,6 +38,7 @@ setuptools.setup(
     url=cfg["git_url"],
     packages=setuptools.find_packages(include=[cfg["lib_name"], cfg["lib_name"] + ".*"]),
     include_package_data=True,
+    package_data={cfg["lib_name"]: ["models/*"]},  # the shipped model, its metrics and its card
     install_requires=requirements("requirements"),
     extras_require={"test": test_requirements, "dev": test_requirements + requirements("dev_requirements")},
     python_requires=">=" + cfg["min_python"],

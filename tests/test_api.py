@@ -47,7 +47,7 @@ def test_readme_workflow_runs_as_printed(tmp_path, monkeypatch, mnist):
     render_on_canvas(mnist["x_test"][0], (300, 240)).convert("RGB").save("my_digit.jpg")
     namespace = {}
     exec(block.replace("evaluate_run(run).accuracy", "accuracy = evaluate_run(run).accuracy")
-              .replace('predict(run.model, "my_digit.jpg")', 'answer = predict(run.model, "my_digit.jpg")'), namespace)
+              .replace('predict("my_digit.jpg", run.model)', 'answer = predict("my_digit.jpg", run.model)'), namespace)
     run, accuracy, answer = namespace["run"], namespace["accuracy"], namespace["answer"]
     assert run.run_dir.parent == Path("runs") and (run.run_dir / "model.keras").is_file()
     assert 0.9 < accuracy <= 1 and (run.run_dir / "confusion.png").is_file()

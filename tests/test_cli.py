@@ -133,4 +133,5 @@ def test_a_recipe_trains_and_runs_evaluate_as_an_ensemble(tmp_path, trained_run)
 def test_an_unknown_recipe_exits_2():
     result = mnist_nb("train", "--recipe", "fastest")
     assert result.returncode == 2
-    assert "recipe: expected one of seed, keras_io, quick, five_minutes, best, got 'fastest'" in result.stderr
+    assert "recipe: expected one of seed, keras_io, quick, five_minutes, best, handwriting_strided, handwriting_bn, " \
+           "got 'fastest'" in result.stderr

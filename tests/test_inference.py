@@ -102,7 +102,7 @@ def test_missing_model_and_empty_folder_exit_2(tmp_path, quick_run, photos):
     assert result.returncode == 2 and "no model found (expected a run directory or a .keras file)" in result.stderr
     result = mnist_nb("predict", "--run", quick_run, tmp_path)
     assert result.returncode == 2 and "no image files in this directory" in result.stderr
-    assert mnist_nb("predict", photos / "000.png").returncode == 2  # --run is required: a usage error
+    assert mnist_nb("predict", photos / "000.png", "--run").returncode == 2  # --run without its value: usage
 
 
 def test_runs_lists_finished_and_unfinished_runs(quick_run):

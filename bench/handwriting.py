@@ -1,0 +1,78 @@
+"""A stranger's handwriting: runs side by side on MNIST test and on the USPS benchmark; and the shipped model.
+
+    python bench/handwriting.py RUN_DIR [RUN_DIR …]   # compare runs, each calibrated on its own held-out images
+    python bench/handwriting.py --ship                 # train the SHIPPED_RECIPES (or reuse their runs in bench/runs),
+                                                       # calibrate each, average them, benchmark, write mnist_nb/models/
+
+Needs MNIST (as everywhere) and the USPS digits (`MNIST_NB_USPS`). Every row goes to bench/handwriting.json, with the
+machine it was measured on; the table is printed.
+"""
+import argparse, json, platform, sys, time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS, RUNS = ROOT / "bench" / "handwriting.json", ROOT / "bench" / "runs"
+
+
+def row(name: str, temperatures: list, results: dict) -> dict:
+    "One table row: the model, its temperatures, MNIST test, and each USPS family."
+    from mnist_nb.handwriting import _photo_and_drawn
+    together, hardest, worst = _photo_and_drawn(results["usps"])
+    return {"run": name, "temperatures": temperatures, **results, "photo_and_drawn": together, "hardest": hardest,
+            "hardest_accuracy": worst}
+
+
+def run_of(recipe: str):
+    "The run of `recipe` in bench/runs (trained now if it is not there yet)."
+    from mnist_nb.training import RECIPES, load_run, train
+    run_dir = RUNS / f"{recipe}-seed{RECIPES[recipe].seed}"
+    if not (run_dir / "metrics.json").is_file(): return train(RECIPES[recipe], run_dir, verbose=2)
+    run = load_run(run_dir)
+    if run.config != RECIPES[recipe]: sys.exit(f"{run_dir}: not the current {recipe} recipe; delete it to retrain")
+    return run
+
+
+def table(rows: list) -> str:
+    families = list(rows[0]["usps"])
+    lines = ["| run | MNIST test | ECE | USPS " + " | ".join(families) + " | photos + drawings | hardest |",
+             "|---|---|---|" + "---|" * len(families) + "---|---|"]
+    for r in rows:
+        lines.append(f"| {r['run']} | {r['mnist_test_accuracy']:.2%} | {r['mnist_test_ece']:.2%} | "
+                     + " | ".join(f"{r['usps'][f]['accuracy']:.2%}" for f in families)
+                     + f" | {r['photo_and_drawn']:.2%} | {r['hardest']} {r['hardest_accuracy']:.2%} |")
+    return "\n".join(lines)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("run_dirs", nargs="*", help="run directories to compare")
+    parser.add_argument("--ship", action="store_true", help="train (or reuse) RECIPES['handwriting'] and ship it")
+    args = parser.parse_args()
+    from mnist_nb.handwriting import (FAMILIES, SHIPPED_RECIPES, calibrated, load_usps, prepare_family, ship,
+                                      shipped_results)
+    from mnist_nb.model import ensemble
+    from mnist_nb.training import load_run
+    usps = load_usps()
+    start = time.perf_counter()
+    prepared = {family: prepare_family(usps[0], family) for family in FAMILIES}
+    print(f"rendered and prepared {len(FAMILIES)} × {len(usps[0])} images in {time.perf_counter() - start:.0f} s")
+    rows = []
+    for run in [load_run(run_dir) for run_dir in args.run_dirs]:
+        model, temperature = calibrated(run)
+        rows.append(row(run.run_dir.name, [temperature], shipped_results(model, run.config, usps, prepared)))
+    if args.ship:
+        runs = [run_of(recipe) for recipe in SHIPPED_RECIPES]
+        members, temperatures = zip(*map(calibrated, runs))
+        model = ensemble(list(members))
+        results = shipped_results(model, runs[0].config, usps, prepared)
+        ship(model, runs, list(temperatures), results, ROOT / "mnist_nb" / "models")
+        rows.append(row("shipped: " + " + ".join(SHIPPED_RECIPES), list(temperatures), results))
+    old = json.loads(RESULTS.read_text())["rows"] if RESULTS.is_file() else []
+    merged = {r["run"]: r for r in old} | {r["run"]: r for r in rows}
+    machine = {"cpu": platform.processor() or platform.machine(), "date": time.strftime("%Y-%m-%d")}
+    RESULTS.write_text(json.dumps({"machine": machine, "rows": list(merged.values())}, indent=2) + "\n")
+    print(table(list(merged.values())))
+
+
+if __name__ == "__main__":
+    main()
