@@ -18,9 +18,9 @@ from PIL import Image, ImageDraw, ImageFilter
 from scipy import optimize
 
 from .evaluation import evaluate
-from .inference import ImageInputError, load_model, prepare
-from .model import accuracy_and_loss, compile_classifier
-from .training import Run, load_data, load_run, split_validation
+from .inference import ImageInputError, prepare
+from .model import compile_classifier
+from .training import Run, load_data, split_validation
 
 # %% ../nbs/05_handwriting.ipynb #7916b88e
 USPS_SHA256 = {"x": "b3aea71639e9f07b0000e170f269551297d36369654afbe43330a543ceeb8e5e",   # of x.tobytes()
