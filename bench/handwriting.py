@@ -7,11 +7,13 @@
 Needs MNIST (as everywhere) and the USPS digits (`MNIST_NB_USPS`). Every row goes to bench/handwriting.json, with the
 machine it was measured on; the table is printed.
 """
-import argparse, json, platform, sys, time
+import argparse, json, time
 from pathlib import Path
 
+from results import machine, run_recipe  # bench/results.py: the machine's description, and runs trained or reused
+
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS, RUNS = ROOT / "bench" / "handwriting.json", ROOT / "bench" / "runs"
+RESULTS = ROOT / "bench" / "handwriting.json"
 
 
 def row(name: str, temperatures: list, results: dict) -> dict:
@@ -20,16 +22,6 @@ def row(name: str, temperatures: list, results: dict) -> dict:
     together, hardest, worst = _photo_and_drawn(results["usps"])
     return {"run": name, "temperatures": temperatures, **results, "photo_and_drawn": together, "hardest": hardest,
             "hardest_accuracy": worst}
-
-
-def run_of(recipe: str):
-    "The run of `recipe` in bench/runs (trained now if it is not there yet)."
-    from mnist_nb.training import RECIPES, load_run, train
-    run_dir = RUNS / f"{recipe}-seed{RECIPES[recipe].seed}"
-    if not (run_dir / "metrics.json").is_file(): return train(RECIPES[recipe], run_dir, verbose=2)
-    run = load_run(run_dir)
-    if run.config != RECIPES[recipe]: sys.exit(f"{run_dir}: not the current {recipe} recipe; delete it to retrain")
-    return run
 
 
 def table(rows: list) -> str:
@@ -61,7 +53,7 @@ def main():
         model, temperature = calibrated(run)
         rows.append(row(run.run_dir.name, [temperature], shipped_results(model, run.config, usps, prepared)))
     if args.ship:
-        runs = [run_of(recipe) for recipe in SHIPPED_RECIPES]
+        runs = [run_recipe(recipe) for recipe in SHIPPED_RECIPES]
         members, temperatures = zip(*map(calibrated, runs))
         model = ensemble(list(members))
         results = shipped_results(model, runs[0].config, usps, prepared)
@@ -69,8 +61,7 @@ def main():
         rows.append(row("shipped: " + " + ".join(SHIPPED_RECIPES), list(temperatures), results))
     old = json.loads(RESULTS.read_text())["rows"] if RESULTS.is_file() else []
     merged = {r["run"]: r for r in old} | {r["run"]: r for r in rows}
-    machine = {"cpu": platform.processor() or platform.machine(), "date": time.strftime("%Y-%m-%d")}
-    RESULTS.write_text(json.dumps({"machine": machine, "rows": list(merged.values())}, indent=2) + "\n")
+    RESULTS.write_text(json.dumps({"machine": machine(), "rows": list(merged.values())}, indent=2) + "\n")
     print(table(list(merged.values())))
 
 
