@@ -23,7 +23,8 @@ def requirements(key):
     return shlex.split(cfg.get(key, ""))
 
 lic = licenses.get(cfg["license"].lower(), (cfg["license"], None))
-test_requirements = requirements("test_requirements")
+app_requirements = requirements("app_requirements")                  # the browser app (Gradio): a heavy, optional extra
+test_requirements = requirements("test_requirements") + app_requirements  # the tests drive the app in a browser
 
 setuptools.setup(
     name=cfg["lib_name"],
@@ -40,7 +41,8 @@ setuptools.setup(
     include_package_data=True,
     package_data={cfg["lib_name"]: ["models/*"]},  # the shipped model, its metrics and its card
     install_requires=requirements("requirements"),
-    extras_require={"test": test_requirements, "dev": test_requirements + requirements("dev_requirements")},
+    extras_require={"app": app_requirements, "test": test_requirements,
+                    "dev": test_requirements + requirements("dev_requirements")},
     python_requires=">=" + cfg["min_python"],
     long_description=open("README.md", encoding="utf-8").read(),
     long_description_content_type="text/markdown",

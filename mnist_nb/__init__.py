@@ -15,6 +15,7 @@ _API = {  # the everyday names, importable from `mnist_nb` itself, by the chapte
     "training": ("RECIPES", "Run", "TrainConfig", "load_run", "train"),
     "evaluation": ("Evaluation", "evaluate", "evaluate_ensemble", "evaluate_run"),
     "inference": ("ImageInputError", "Prediction", "load_model", "predict", "prepare"),
+    "whole_numbers": ("Number", "read_number"),
 }
 _MODULE_OF = {name: module for module, names in _API.items() for name in names}
 __all__ = list(_MODULE_OF)

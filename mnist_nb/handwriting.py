@@ -40,13 +40,14 @@ def load_usps(folder: str | Path | None = None) -> tuple[np.ndarray, np.ndarray]
 
 # %% ../nbs/05_handwriting.ipynb #618cf185
 def photograph(digit: np.ndarray, rng: np.random.Generator) -> Image.Image:
-    "A photo of a white-on-black `digit`: dark ink on unevenly lit paper, anywhere, noise, blur, colour cast, JPEG."
-    side = int(rng.integers(40, 220))
-    ink = np.asarray(Image.fromarray(digit).resize((side, side), Image.BICUBIC), np.float32) / 255
-    h, w = int(side * rng.uniform(1.3, 3.5)), int(side * rng.uniform(1.3, 3.5))
-    top, left = int(rng.uniform(0, h - side)), int(rng.uniform(0, w - side))
+    "A photo of a white-on-black `digit` (or a row of them): dark ink on uneven paper, noise, blur, colour cast, JPEG."
+    side = int(rng.integers(40, 220))                     # the ink's height; its width keeps the aspect ratio
+    wide = round(side * digit.shape[1] / digit.shape[0])
+    ink = np.asarray(Image.fromarray(digit).resize((wide, side), Image.BICUBIC), np.float32) / 255
+    h, w = int(side * rng.uniform(1.3, 3.5)), int(wide * rng.uniform(1.3, 3.5))
+    top, left = int(rng.uniform(0, h - side)), int(rng.uniform(0, w - wide))
     alpha = np.zeros((h, w), np.float32)
-    alpha[top:top + side, left:left + side] = ink
+    alpha[top:top + side, left:left + wide] = ink
     y, x = np.mgrid[0:h, 0:w] / max(h, w)
     angle = rng.uniform(0, 2 * np.pi)
     paper = rng.uniform(150, 250) - rng.uniform(0, 60) * (np.cos(angle) * x + np.sin(angle) * y)

@@ -8,7 +8,7 @@ __all__ = ['MAX_PIXELS', 'IMAGE_SUFFIXES', 'DEFAULT_MODEL', 'UNSURE_BELOW', 'Ima
            'load_model', 'Prediction', 'predict']
 
 # %% ../nbs/04_inference.ipynb #2530e439
-import functools, importlib.resources
+import functools, importlib.resources, warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,6 +39,8 @@ def read_image(source) -> Image.Image:
             expected = "PNG, JPEG, BMP or another format Pillow reads"
             raise ImageInputError(f"{name}: not an image (expected {expected})") from None
         except OSError as e: raise ImageInputError(f"{name}: cannot open ({e})") from e
+        except Image.DecompressionBombError:   # a header claiming far more pixels than the file could hold
+            raise ImageInputError(f"{name}: too large an image (at most {MAX_PIXELS:,} pixels)") from None
     else: raise ImageInputError(f"{type(source).__name__}: expected a file path, a PIL image or a numpy array")
     if image.width * image.height > MAX_PIXELS:
         raise ImageInputError(f"{name}: {image.width}×{image.height} pixels is too large (at most {MAX_PIXELS:,})")
@@ -102,7 +104,8 @@ def paper_level(grey: np.ndarray, small: int = 64) -> np.ndarray:
 # %% ../nbs/04_inference.ipynb #35e324a5
 def ink(grey: np.ndarray, min_contrast: float = 0.1) -> np.ndarray:
     "Ink intensity in [0, 1]: light or dark ink made light on black, the paper's level removed, specks dropped."
-    dark_ink = grey if np.median(_border(grey)) > 0.5 else 1 - grey   # now dark ink on light paper
+    paper, darkest, lightest = np.median(_border(grey)), grey.min(), grey.max()
+    dark_ink = grey if paper - darkest > lightest - paper else 1 - grey   # now dark ink on light paper
     strength = np.clip(paper_level(dark_ink) - dark_ink, 0, None)
     if strength.max() < min_contrast:
         raise ImageInputError("blank image: no ink found (expected a digit darker or lighter than its background)")
@@ -123,6 +126,7 @@ def crop_to_ink(ink: np.ndarray, threshold: float = 0.2, margin: float = 0.02) -
 def stroke_width(ink: np.ndarray) -> float:
     "The mean width of `ink`'s strokes (pixels above 0.5), as a fraction of its longer side."
     strokes = ink > 0.5
+    if not strokes.any(): return 0.0                      # faint ink only (a sliver cut from a digit)
     return 4 * float(ndimage.distance_transform_edt(strokes)[strokes].mean()) / max(ink.shape)
 
 def bolden(ink: np.ndarray, minimum: float = 0.12) -> np.ndarray:
@@ -160,11 +164,14 @@ def prepare(source) -> np.ndarray:
 DEFAULT_MODEL = Path(str(importlib.resources.files("mnist_nb") / "models" / "default.keras"))
 
 def load_model(path: str | Path | None = None) -> keras.Model:
-    "The model in a run directory or a `.keras` file (by default the shipped model), loaded in safe mode."
+    "The model in a run directory or a `.keras` file (by default the shipped model), loaded to predict, in safe mode."
     path = Path(path or DEFAULT_MODEL)
     file = path / "model.keras" if path.is_dir() else path
     if not file.is_file(): raise ImageInputError(f"{path}: no model found (expected a run directory or a .keras file)")
-    try: return keras.saving.load_model(file, safe_mode=True)
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "Skipping variable loading for optimizer", UserWarning)
+            return keras.saving.load_model(file, compile=False, safe_mode=True)
     except Exception as e: raise ImageInputError(f"{file}: cannot load the model ({e})") from e
 
 @functools.cache
@@ -202,13 +209,15 @@ def _describe(source) -> str:
 
 UNSURE_BELOW = 0.8  # answers less probable than this are flagged `unsure`
 
+def _prediction(source: str, probabilities: np.ndarray, top_k: int) -> Prediction:
+    "The `Prediction` for one image from the model's `probabilities`: its `top_k` digits, flagged if unsure."
+    top = [(int(d), float(probabilities[d])) for d in np.argsort(-probabilities)[:top_k]]
+    return Prediction(source, *top[0], top, top[0][1] < UNSURE_BELOW)
+
 def predict(images, model: keras.Model | None = None, top_k: int = 3, batch_size: int = 256):
     "Predictions for one image (a `Prediction`), or for a list or a directory of images (a list of them)."
     model = _default_model() if model is None else model
     sources = _image_sources(images)
     probabilities = model.predict(np.stack([prepare(source) for source in sources]), batch_size=batch_size, verbose=0)
-    predictions = []
-    for source, probs in zip(sources, probabilities):
-        top = [(int(d), float(probs[d])) for d in np.argsort(-probs)[:top_k]]
-        predictions.append(Prediction(_describe(source), *top[0], top, top[0][1] < UNSURE_BELOW))
+    predictions = [_prediction(_describe(source), probs, top_k) for source, probs in zip(sources, probabilities)]
     return predictions if _is_many(images) else predictions[0]

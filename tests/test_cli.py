@@ -140,3 +140,33 @@ def test_an_unknown_recipe_exits_2():
     assert result.returncode == 2
     assert "recipe: expected one of seed, keras_io, quick, five_minutes, best, handwriting_strided, handwriting_bn, " \
            "got 'fastest'" in result.stderr
+
+
+def test_read_gives_the_number_its_digits_and_boxes(tmp_path, mnist):
+    import numpy as np
+    from PIL import Image
+    from mnist_nb.whole_numbers import compose_number
+    row = 255 - np.pad(compose_number(mnist["x_test"][10:15], [0.3] * 4, np.random.default_rng(0)), 16)
+    Image.fromarray(row).resize((row.shape[1] * 3, row.shape[0] * 3)).save(tmp_path / "number.png")
+    expected = "".join(map(str, mnist["y_test"][10:15]))
+    table = mnist_nb("read", tmp_path / "number.png")
+    assert table.returncode == 0 and table.stderr == "" and table.stdout.splitlines()[1].split()[1] == expected
+    result = json.loads(mnist_nb("read", tmp_path / "number.png", "--json").stdout)
+    assert [r["number"] for r in result] == [expected] and len(result[0]["digits"]) == 5
+    lefts = [d["box"][0] for d in result[0]["digits"]]
+    assert lefts == sorted(lefts) and all(0 <= d["probability"] <= 1 for d in result[0]["digits"])
+
+
+def test_read_and_serve_refuse_bad_input_with_exit_2(tmp_path):
+    import socket
+    (tmp_path / "note.png").write_text("not an image")
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0)); taken.listen()
+    port = taken.getsockname()[1]
+    for args, message in [(("read", tmp_path / "note.png"), "note.png: not an image"),
+                          (("serve", "--port", port), f"--port {port}: cannot listen there (expected a free port"),
+                          (("serve", "--port", "70000"), "--port: expected 1 to 65535, got 70000"),
+                          (("serve", "--run", tmp_path / "nothing"), "no model found")]:
+        result = mnist_nb(*args)
+        assert result.returncode == 2 and message in result.stderr, (args, result.stderr)
+        assert len(result.stderr.strip().splitlines()) == 1, result.stderr

@@ -1,0 +1,189 @@
+"""The app, for real: `mnist_nb serve` in a subprocess on a free 127.0.0.1 port, driven by headless Chromium through
+Playwright (Debian's `chromium`, which .ci/run installs; Playwright's own browser download needs the internet), and
+called through Gradio's own Python client."""
+import io, os, re, shutil, signal, socket, subprocess, time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+pytest.importorskip("gradio", reason="the app's extra is not installed: pip install -e '.[test]'")
+from gradio_client import Client, handle_file
+from playwright.sync_api import expect, sync_playwright
+
+from photos import render_on_canvas
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+SCREENSHOTS = os.environ.get("MNIST_NB_SCREENSHOTS")  # a folder to keep the screenshots in (the docs' app.png)
+
+
+def free_port() -> int:
+    "A TCP port on 127.0.0.1 that nothing listens on."
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    "The real `mnist_nb serve` on a free port: its URL, once it answers; stopped with Ctrl-C afterwards."
+    port = free_port()
+    process = subprocess.Popen(["mnist_nb", "serve", "--port", str(port)], stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    try:
+        line, deadline = "", time.monotonic() + 240
+        while "mnist_nb app:" not in line:
+            line = process.stdout.readline()
+            assert line or process.poll() is None, f"mnist_nb serve exited with {process.returncode}"
+            assert time.monotonic() < deadline, "mnist_nb serve did not start within 4 minutes"
+        url = re.search(r"http://\S+", line).group(0)
+        assert url == f"http://127.0.0.1:{port}/", line   # this machine only, unless told otherwise
+        yield url
+    finally:
+        process.send_signal(signal.SIGINT)                    # Ctrl-C: the server closes and the command ends well
+        try: assert process.wait(timeout=30) == 0
+        except subprocess.TimeoutExpired: process.kill(); process.wait(); raise
+
+
+@pytest.fixture(scope="module")
+def browser():
+    "Headless Chromium, from Debian's package."
+    if CHROMIUM is None:
+        if os.environ.get("CI"): pytest.fail("chromium is missing: .ci/run installs it with apt-get")
+        pytest.skip("no chromium here (apt-get install chromium); CI installs it")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    "A fresh page of the app, loaded, with its drawing pad ready."
+    page = browser.new_page(viewport={"width": 1200, "height": 1000})
+    page.goto(server)
+    expect(page.locator("#pad canvas").first).to_be_visible(timeout=60_000)
+    yield page
+    page.close()
+
+
+@pytest.fixture(scope="module")
+def photos(tmp_path_factory, mnist):
+    "Photos of the first eight MNIST test digits (dark ink on light paper), a number, and a text file named .png."
+    folder = tmp_path_factory.mktemp("photos")
+    for i in range(8): render_on_canvas(mnist["x_test"][i], (240, 320), 5).save(folder / f"digit{i}.png")
+    from mnist_nb.whole_numbers import compose_number
+    row = 255 - np.pad(compose_number(mnist["x_test"][:4], [0.3, 0.25, 0.35], np.random.default_rng(0)), 20)
+    Image.fromarray(row).resize((row.shape[1] * 4, row.shape[0] * 4), Image.BICUBIC).save(folder / "number.png")
+    (folder / "note.png").write_text("this is a text file, not an image\n")
+    huge_png(folder / "huge.png")
+    return folder
+
+
+def huge_png(path: Path, side: int = 100_000) -> None:
+    "A small PNG file whose header claims `side`×`side` pixels (a decompression bomb's calling card)."
+    import struct, zlib
+    buffer = io.BytesIO()
+    Image.new("L", (1, 1)).save(buffer, "PNG")
+    png = bytearray(buffer.getvalue())
+    png[16:24] = struct.pack(">II", side, side)                   # IHDR's width and height
+    png[29:33] = struct.pack(">I", zlib.crc32(bytes(png[12:29])))  # and its checksum
+    path.write_bytes(bytes(png))
+
+
+def answer_of(page) -> str:
+    "The answer the page shows (its heading), once there is one."
+    heading = page.locator("#answer h2")
+    expect(heading).to_be_visible(timeout=30_000)
+    return heading.inner_text().strip()
+
+
+def draw(page, strokes: list) -> None:
+    "Draw `strokes` on the pad: each a list of (x, y) points as fractions of the pad's visible canvas."
+    canvas = page.locator("#pad canvas").first
+    box = canvas.bounding_box()
+    side = min(box["width"], box["height"])                  # the square drawing area, centred in the canvas
+    left, top = box["x"] + (box["width"] - side) / 2, box["y"] + (box["height"] - side) / 2
+    for stroke in strokes:
+        page.mouse.move(left + stroke[0][0] * side, top + stroke[0][1] * side)
+        page.mouse.down()
+        for (x0, y0), (x1, y1) in zip(stroke, stroke[1:]):
+            for t in np.linspace(0, 1, 12)[1:]:
+                page.mouse.move(left + (x0 + t * (x1 - x0)) * side, top + (y0 + t * (y1 - y0)) * side)
+        page.mouse.up()
+
+
+def upload(page, path: Path) -> None:
+    "Upload `path` in the app's photo box."
+    page.get_by_role("tab", name="Upload or webcam").click()
+    page.locator("#photo input[type=file]").set_input_files(str(path))
+
+
+SEVEN = [[(0.3, 0.25), (0.7, 0.25), (0.45, 0.8)]]
+ZERO = [[(0.5 + 0.18 * np.sin(a), 0.5 - 0.28 * np.cos(a)) for a in np.linspace(0, 2 * np.pi, 25)]]
+
+
+@pytest.mark.parametrize("digit, strokes", [("7", SEVEN), ("0", ZERO)])
+def test_drawing_on_the_pad_is_read_at_once(page, digit, strokes, tmp_path):
+    draw(page, strokes)                                       # no tool to pick first: the brush is ready
+    assert answer_of(page) == digit
+    expect(page.locator("#seen img")).to_be_visible()         # the 28×28 image the model saw is shown
+    expect(page.locator("#bars")).to_contain_text(digit)
+    shot = Path(SCREENSHOTS or tmp_path) / ("app.png" if digit == "7" else f"app_{digit}.png")
+    page.screenshot(path=shot, full_page=True)
+    assert shot.stat().st_size > 10_000
+
+
+def test_an_uploaded_photo_is_read(page, photos, mnist):
+    upload(page, photos / "digit1.png")
+    assert answer_of(page) == str(mnist["y_test"][1])
+
+
+def test_a_non_image_gets_a_clear_message_and_the_server_keeps_serving(page, photos, mnist):
+    upload(page, photos / "note.png")
+    expect(page.get_by_text("note.png: not an image we can read").first).to_be_visible(timeout=30_000)
+    upload(page, photos / "huge.png")
+    expect(page.get_by_text("huge.png: not an image we can read (expected at most").first).to_be_visible(timeout=30_000)
+    upload(page, photos / "digit2.png")                       # the same page, the same server, still answering
+    assert answer_of(page) == str(mnist["y_test"][2])
+
+
+def test_a_whole_number_is_read_with_a_box_per_digit(page, photos, mnist, tmp_path):
+    page.locator("#whole input").check()
+    upload(page, photos / "number.png")
+    expected = "".join(map(str, mnist["y_test"][:4]))
+    expect(page.locator("#answer h2")).to_have_text(expected, timeout=30_000)
+    expect(page.locator("#boxes")).to_contain_text(f"{expected[0]} (")   # each box is labelled with its digit
+    shot = Path(SCREENSHOTS or tmp_path) / "app_number.png"
+    page.screenshot(path=shot, full_page=True)
+    assert shot.stat().st_size > 10_000
+
+
+@pytest.fixture(scope="module")
+def client(server):
+    return Client(server, verbose=False)
+
+
+def test_the_http_api_gives_the_same_answers_as_predict(client, photos):
+    from mnist_nb import predict, read_number
+    files = sorted(photos.glob("digit*.png"))
+    answers = [client.predict(handle_file(str(f)), api_name="/predict") for f in files]
+    expected = predict(files)
+    assert [a["digit"] for a in answers] == [p.digit for p in expected]
+    np.testing.assert_allclose([a["probability"] for a in answers], [p.probability for p in expected], atol=1e-5)
+    number = client.predict(handle_file(str(photos / "number.png")), api_name="/read_number")
+    local = read_number(photos / "number.png")
+    assert (number["text"], [d["box"] for d in number["digits"]]) == (local.text, [list(b) for b in local.boxes])
+
+
+def test_the_http_api_refuses_a_non_image_and_a_file_over_the_limit(client, photos, tmp_path):
+    with pytest.raises(Exception, match="note.png: not an image"):
+        client.predict(handle_file(str(photos / "note.png")), api_name="/predict")
+    with pytest.raises(Exception, match="huge.png: too large an image"):
+        client.predict(handle_file(str(photos / "huge.png")), api_name="/read_number")
+    big = tmp_path / "big.png"
+    big.write_bytes(os.urandom(11 * 2**20))                   # over the 10 MB upload limit
+    with pytest.raises(Exception, match="(?i)size|large|exceed"):
+        client.predict(handle_file(str(big)), api_name="/predict")
+    assert client.predict(handle_file(str(photos / "digit0.png")), api_name="/predict")["digit"] >= 0
