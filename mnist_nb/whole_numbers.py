@@ -91,21 +91,23 @@ def _cuts(profile: np.ndarray, parts: int) -> list:
 
 # %% ../nbs/06_whole_numbers.ipynb #3acf9ee5
 def _readings(labels: np.ndarray, character: tuple, height: float) -> list:
-    "The ways to read `character` as one or more digits: for each, the parts' ink masks and boxes."
+    "The ways to read `character` as one or more digits: for each, its parts as (ink mask, window, box in the image)."
     left, top, right, bottom = character[1]
-    mask = np.zeros(labels.shape, bool)
-    mask[top:bottom, left:right] = np.isin(labels[top:bottom, left:right], character[0])
+    reach = 4 + int(0.02 * max(bottom - top, right - left))   # room for the soft edges and `crop_to_ink`'s margin
+    window = np.s_[max(top - reach, 0):bottom + reach, max(left - reach, 0):right + reach]
+    (y0, x0), mask = (window[0].start, window[1].start), np.isin(labels[window], character[0])
     ratio = (right - left) / height
     counts = [1] if ratio < SINGLE else range(1 if ratio < WIDE else 2, max(2, int(np.ceil(ratio / NARROW))) + 1)
     readings = []
     for count in counts:
-        edges = [left, *(left + c for c in _cuts(mask[top:bottom, left:right].sum(0), count)), right]
+        edges = [left - x0, *(left - x0 + c for c in _cuts(mask[:, left - x0:right - x0].sum(0), count)), right - x0]
         parts = []
         for a, z in zip(edges[:-1], edges[1:]):
             part = np.zeros_like(mask); part[:, a:z] = mask[:, a:z]
             if not part.any(): break
             rows, cols = np.nonzero(part)
-            parts.append((part, (int(cols.min()), int(rows.min()), int(cols.max()) + 1, int(rows.max()) + 1)))
+            box = (x0 + int(cols.min()), y0 + int(rows.min()), x0 + int(cols.max()) + 1, y0 + int(rows.max()) + 1)
+            parts.append((part, window, box))
         else: readings.append(parts)
     return readings
 
@@ -116,13 +118,14 @@ def _plausibility(reading: list, probabilities: np.ndarray, height: float) -> fl
     "How likely a reading is: its digits' log-probabilities, less a penalty for one implausibly wide digit."
     score = float(np.log(probabilities.max(1)).sum())
     if len(reading) > 1: return score
-    ratio = (reading[0][1][2] - reading[0][1][0]) / height
+    ratio = (reading[0][2][2] - reading[0][2][0]) / height
     return score - max(0.0, (ratio - WIDE_FROM) / WIDE_SCALE) ** 2
 
 # %% ../nbs/06_whole_numbers.ipynb #9fdd5260
-def _digit_input(strength: np.ndarray, part: np.ndarray) -> np.ndarray:
-    "One part's ink as the model's 28×28 input, prepared as `prepare` prepares a single digit."
-    return centre_by_mass(fit_to_box(bolden(crop_to_ink(strength * ndimage.binary_dilation(part, iterations=2)))))
+def _digit_input(strength: np.ndarray, part: np.ndarray, window: tuple) -> np.ndarray:
+    "One part's ink (its mask in `window` of the image) as the model's 28×28 input, prepared as `prepare` would."
+    piece = strength[window] * ndimage.binary_dilation(part, iterations=2)
+    return centre_by_mass(fit_to_box(bolden(crop_to_ink(piece))))
 
 # %% ../nbs/06_whole_numbers.ipynb #850cfc07
 @dataclass
@@ -143,7 +146,7 @@ def _read_one(source, model: keras.Model, top_k: int) -> Number:
     characters, labels, height = find_characters(strength)
     readings = [_readings(labels, character, height) for character in characters]
     parts = [part for character in readings for reading in character for part in reading]
-    inputs = np.stack([_digit_input(strength, mask) for mask, _ in parts])
+    inputs = np.stack([_digit_input(strength, mask, window) for mask, window, _ in parts])
     probabilities, chosen, start = model.predict(inputs, verbose=0), [], 0
     for character in readings:
         ends = start + np.cumsum([len(reading) for reading in character])
@@ -154,7 +157,7 @@ def _read_one(source, model: keras.Model, top_k: int) -> Number:
     name = _describe(source)
     digits = [_prediction(f"{name} digit {i + 1}", probs, top_k) for i, probs in enumerate(probabilities[chosen])]
     return Number(name, "".join(str(d.digit) for d in digits), float(np.prod([d.probability for d in digits])),
-                  digits, [parts[i][1] for i in chosen], inputs[chosen], any(d.unsure for d in digits))
+                  digits, [parts[i][2] for i in chosen], inputs[chosen], any(d.unsure for d in digits))
 
 # %% ../nbs/06_whole_numbers.ipynb #39a91d18
 def read_number(images, model: keras.Model | None = None, top_k: int = 3):
