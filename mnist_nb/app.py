@@ -6,7 +6,7 @@
 __all__ = ['EMPTY_PAD', 'MAX_UPLOAD', 'build_app', 'serve']
 
 # %% ../nbs/07_app.ipynb #a62e450e
-import os
+import functools, os
 from pathlib import Path
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")   # the app calls no one: it works offline
@@ -16,7 +16,8 @@ import numpy as np
 from gradio.data_classes import FileData
 from PIL import Image
 
-from .inference import ImageInputError, MAX_PIXELS, _default_model, load_model, predict, prepare, read_image
+from .inference import (ImageInputError, MAX_PIXELS, _default_model, _describe, _prediction, load_model,
+                                predict, prepare)
 from .whole_numbers import read_number
 
 # %% ../nbs/07_app.ipynb #6b355171
@@ -32,9 +33,10 @@ def _sureness(probability: float, unsure: bool) -> str:
 # %% ../nbs/07_app.ipynb #02988895
 def _digit_view(image, model: keras.Model) -> tuple:
     "What the page shows for one digit: answer, top-3 probabilities, the 28×28 input, and no boxes."
-    p = predict(image, model)
+    seen = prepare(image)                                     # prepared once: shown, and given to the model
+    p = _prediction(_describe(image), model.predict(seen[None], verbose=0)[0], top_k=3)
     answer = f"## {p.digit}\n{_sureness(p.probability, p.unsure)}"
-    return answer, {str(d): q for d, q in p.top}, _magnify(prepare(image)[None], 8), None
+    return answer, {str(d): q for d, q in p.top}, _magnify(seen[None], 8), None
 
 def _number_view(image, model: keras.Model) -> tuple:
     "What the page shows for a whole number: answer, no bars, the inputs, boxes labelled with digit and probability."
@@ -50,10 +52,13 @@ MAX_UPLOAD = "10mb"   # the largest file the page accepts; images are also cappe
 def _view(image, whole_number: bool, model: keras.Model) -> tuple:
     "What the page shows for `image` (the bars or the boxes, whichever it has), or a clear error in the page."
     try: answer, bars, seen, boxes = (_number_view if whole_number else _digit_view)(image, model)
-    except ImageInputError as e:
-        message = str(e).replace(str(image), Path(image).name) if isinstance(image, str) else str(e)
-        raise gr.Error(message, print_exception=False) from None
+    except ImageInputError as e: raise _page_error(e, image) from None
     return answer, gr.Label(bars, visible=bars is not None), seen, gr.AnnotatedImage(boxes, visible=boxes is not None)
+
+def _page_error(error: ImageInputError, image) -> gr.Error:
+    "`error` as Gradio shows it, naming an uploaded file by its own name rather than the server's copy of it."
+    message = str(error).replace(image, Path(image).name) if isinstance(image, str) else str(error)
+    return gr.Error(message, print_exception=False)
 
 def _drawing(pad: dict | None):
     "The pad's drawing as a grey array, or None when there is nothing on it."
@@ -99,12 +104,10 @@ def _api_path(image) -> str:
 
 def _refusing_bad_images(fn):
     "`fn`, with an image it cannot read answered by a clear error, as the page does."
+    @functools.wraps(fn)                                      # gr.api reads the name, docstring and type hints
     def refusing(image: FileData) -> dict:
         try: return fn(image)
-        except ImageInputError as e:
-            path = _api_path(image)
-            raise gr.Error(str(e).replace(path, Path(path).name), print_exception=False) from None
-    refusing.__name__, refusing.__doc__, refusing.__annotations__ = fn.__name__, fn.__doc__, fn.__annotations__
+        except ImageInputError as e: raise _page_error(e, _api_path(image)) from None
     return refusing
 
 # %% ../nbs/07_app.ipynb #2d4ab275
