@@ -37,9 +37,15 @@ def table(rows: list) -> str:
     return "\n".join(lines)
 
 
+def shipped_name() -> str:
+    "The shipped model's row in the table."
+    from mnist_nb.handwriting import SHIPPED_RECIPES
+    return "shipped: " + " + ".join(SHIPPED_RECIPES)
+
+
 def remeasure(usps: tuple, prepared: dict) -> dict:
     "The shipped model's USPS benchmark measured again; its default.json and MODEL_CARD.md rewritten with it."
-    from mnist_nb.handwriting import SHIPPED_RECIPES, foreign_benchmark, model_card
+    from mnist_nb.handwriting import foreign_benchmark, model_card
     from mnist_nb.inference import load_model
     models = ROOT / "mnist_nb" / "models"
     info = json.loads((models / "default.json").read_text())
@@ -47,7 +53,7 @@ def remeasure(usps: tuple, prepared: dict) -> dict:
     (models / "default.json").write_text(json.dumps(info, indent=2) + "\n")
     (models / "MODEL_CARD.md").write_text(model_card(info))
     results = {key: value for key, value in info.items() if key not in ("members", "command")}
-    return row("shipped: " + " + ".join(SHIPPED_RECIPES), [m["temperature"] for m in info["members"]], results)
+    return row(shipped_name(), [m["temperature"] for m in info["members"]], results)
 
 
 def main():
@@ -74,7 +80,7 @@ def main():
         model = ensemble(list(members))
         results = shipped_results(model, runs[0].config, usps, prepared)
         ship(model, runs, list(temperatures), results, ROOT / "mnist_nb" / "models")
-        rows.append(row("shipped: " + " + ".join(SHIPPED_RECIPES), list(temperatures), results))
+        rows.append(row(shipped_name(), list(temperatures), results))
     if args.remeasure: rows.append(remeasure(usps, prepared))
     old = json.loads(RESULTS.read_text())["rows"] if RESULTS.is_file() else []
     merged = {r["run"]: r for r in old} | {r["run"]: r for r in rows}

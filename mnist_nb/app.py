@@ -157,10 +157,9 @@ def _wire(model: keras.Model, pad, photo, whole, outputs: list) -> None:
     whole.change(lambda d, p, w: from_photo(p, w) if p else from_pad(d, w), [pad, photo, whole], outputs, **quiet)
 
 # %% ../nbs/07_app.ipynb #74216ebc
-def serve(model=None, host: str = "127.0.0.1", port: int | None = None, block: bool = True) -> gr.Blocks:
-    "Start the app on `host`:`port` and print its address; unless `block` is False, serve until interrupted."
+def serve(model=None, host: str = "127.0.0.1", port: int | None = None) -> None:
+    "Serve the app on `host`:`port`, printing its address, until interrupted."
     app = build_app(model)
     app.launch(server_name=host, server_port=port, max_file_size=MAX_UPLOAD, prevent_thread_lock=True, quiet=True)
     print(f"mnist_nb app: {app.local_url} (Ctrl-C stops it)", flush=True)
-    if block: app.block_thread()
-    return app
+    app.block_thread()

@@ -58,6 +58,9 @@ def build_parser(with_train_options: bool = True) -> argparse.ArgumentParser:
                                      "recognisers (MNIST): train, evaluate, predict, read, serve, runs.")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--verbose", action="store_true", help="show TensorFlow's own start-up and log messages")
+    answering = argparse.ArgumentParser(add_help=False, parents=[common])   # predict, read and serve: a model answers
+    answering.add_argument("--run", help="a run directory or .keras file: its model answers "
+                           "(default: the shipped model)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     train = commands.add_parser("train", parents=[common], help="train a model on MNIST and print its test accuracy",
                                 description="Train a model on MNIST, test it, and save the run.")
@@ -67,23 +70,20 @@ def build_parser(with_train_options: bool = True) -> argparse.ArgumentParser:
     evaluate.add_argument("run_dir", nargs="+", help="a run directory from `mnist_nb train`; several: their ensemble")
     evaluate.add_argument("--no-figures", action="store_true", help="write no curves.png, confusion.png, errors.png")
     evaluate.add_argument("--json", action="store_true", help="print the result as JSON")
-    predict = commands.add_parser("predict", parents=[common], help="recognise the digits in your own images",
+    predict = commands.add_parser("predict", parents=[answering], help="recognise the digits in your own images",
                                   description="Predict the digit in each image (PNG, JPEG, BMP, …; any size, dark ink "
                                   "on light paper or light on dark), prepared the way MNIST was made.")
     predict.add_argument("images", nargs="+", help="image files, or directories of them")
-    predict.add_argument("--run", help="a run directory or .keras file: its model answers (default: the shipped model)")
     predict.add_argument("--top-k", type=int, default=3, help="how many most likely digits to list (default: 3)")
     predict.add_argument("--json", action="store_true", help="print the predictions as JSON")
-    read = commands.add_parser("read", parents=[common], help="read whole numbers (several digits in a row)",
+    read = commands.add_parser("read", parents=[answering], help="read whole numbers (several digits in a row)",
                                description="Read the number in each image: a row of handwritten digits (a year, a ZIP "
                                "code, a house number), split into digits and each recognised.")
     read.add_argument("images", nargs="+", help="image files, or directories of them")
-    read.add_argument("--run", help="a run directory or .keras file: its model answers (default: the shipped model)")
     read.add_argument("--json", action="store_true", help="print the numbers, digits and boxes as JSON")
-    serve = commands.add_parser("serve", parents=[common], help="start the app: draw, upload or photograph a digit",
+    serve = commands.add_parser("serve", parents=[answering], help="start the app: draw, upload or photograph a digit",
                                 description="Serve the app (needs the app extra: pip install \"mnist_nb[app]\") "
                                 "until Ctrl-C; it prints its address.")
-    serve.add_argument("--run", help="a run directory or .keras file: its model answers (default: the shipped model)")
     serve.add_argument("--host", default="127.0.0.1", help="the address to listen on (default: 127.0.0.1, this "
                        "machine only; 0.0.0.0 for every network)")
     serve.add_argument("--port", type=int, help="the port (default: the first free one from 7860)")
@@ -123,12 +123,17 @@ def evaluate_command(args) -> int:
     return 0
 
 # %% ../nbs/08_cli.ipynb #64d0b93f
+def _images(arguments: list) -> list:
+    "The image files that command-line `arguments` name: files as given, directories as their image files."
+    from mnist_nb.inference import _image_sources
+    return [image for argument in arguments for image in _image_sources(argument)]
+
 def predict_command(args) -> int:
     "`mnist_nb predict`: the digit in each image, as a table or JSON."
-    from mnist_nb.inference import _image_sources, load_model, predict
+    from mnist_nb.inference import load_model, predict
     if args.top_k < 1 or args.top_k > 10: raise ValueError(f"--top-k: expected 1 to 10, got {args.top_k}")
     model = load_model(args.run)
-    predictions = predict([image for arg in args.images for image in _image_sources(arg)], model, top_k=args.top_k)
+    predictions = predict(_images(args.images), model, top_k=args.top_k)
     if args.json:
         print(json.dumps([{"image": p.source, "digit": p.digit, "probability": p.probability, "unsure": p.unsure,
                            "top": [{"digit": d, "probability": q} for d, q in p.top]} for p in predictions], indent=2))
@@ -143,9 +148,9 @@ def predict_command(args) -> int:
 # %% ../nbs/08_cli.ipynb #245e3f7c
 def read_command(args) -> int:
     "`mnist_nb read`: the number in each image, as a table or JSON."
-    from mnist_nb.inference import _image_sources, load_model
+    from mnist_nb.inference import load_model
     from mnist_nb.whole_numbers import read_number
-    numbers = read_number([image for arg in args.images for image in _image_sources(arg)], load_model(args.run))
+    numbers = read_number(_images(args.images), load_model(args.run))
     if args.json:
         print(json.dumps([{"image": n.source, "number": n.text, "probability": n.probability, "unsure": n.unsure,
                            "digits": [{"digit": d.digit, "probability": d.probability, "box": list(box)}
