@@ -16,7 +16,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS, RUNS, INDEX = ROOT / "bench" / "results.json", ROOT / "bench" / "runs", ROOT / "nbs" / "index.ipynb"
-START, END = "<!-- results:start -->", "<!-- results:end -->"
 
 
 def run_recipe(name: str, seed: int | None = None):
@@ -80,19 +79,25 @@ def table(rows: list) -> str:
     return "\n".join(lines)
 
 
-def write_table(rows: list, info: dict) -> None:
-    "Put the table between the markers in nbs/index.ipynb, then regenerate README.md from it."
+def write_section(marker: str, text: str) -> None:
+    "Put `text` between the `<!-- marker:start/end -->` comments in nbs/index.ipynb, then regenerate README.md."
     from execnb.nbio import read_nb, write_nb
+    start, end = f"<!-- {marker}:start -->", f"<!-- {marker}:end -->"
     nb = read_nb(INDEX)
-    cell = next(c for c in nb.cells if START in c.source)
-    head, rest = cell.source.split(START)
-    note = (f"Measured by `python bench/results.py` on {info['date']}: {info['cores']} CPU cores ({info['cpu']}), "
-            "no GPU, "
-            f"TensorFlow {info['tensorflow']}, Keras {info['keras']}. Training time is the wall time of `fit`.")
-    cell.source = f"{head}{START}\n{note}\n\n{table(rows)}\n{END}{rest.split(END)[1]}"
+    cell = next(c for c in nb.cells if start in c.source)
+    head, rest = cell.source.split(start)
+    cell.source = f"{head}{start}\n{text}\n{end}{rest.split(end)[1]}"
     write_nb(nb, INDEX)
     subprocess.run(["nbdev_clean", "--fname", str(INDEX)], check=True)
     subprocess.run([sys.executable, str(ROOT / "tools" / "readme.py")], check=True)
+
+
+def write_table(rows: list, info: dict) -> None:
+    "Put the table between the results markers in nbs/index.ipynb, then regenerate README.md from it."
+    note = (f"Measured by `python bench/results.py` on {info['date']}: {info['cores']} CPU cores ({info['cpu']}), "
+            "no GPU, "
+            f"TensorFlow {info['tensorflow']}, Keras {info['keras']}. Training time is the wall time of `fit`.")
+    write_section("results", f"{note}\n\n{table(rows)}")
 
 
 def main():

@@ -11,7 +11,7 @@ import importlib
 __version__ = "0.0.1"
 _API = {  # the everyday names, importable from `mnist_nb` itself, by the chapter (module) that defines each
     "data": ("MNISTDataError", "load_mnist", "normalise", "plot_digits"),
-    "model": ("MODELS", "build_model", "ensemble"),
+    "model": ("MODELS", "build_model", "ensemble", "probabilities"),
     "training": ("RECIPES", "Run", "TrainConfig", "load_run", "train"),
     "evaluation": ("Evaluation", "evaluate", "evaluate_ensemble", "evaluate_run"),
     "inference": ("ImageInputError", "Prediction", "load_model", "predict", "prepare"),

@@ -18,6 +18,7 @@ from PIL import Image
 
 from .inference import (ImageInputError, MAX_PIXELS, _default_model, _describe, _prediction, load_model,
                                 predict, prepare)
+from .model import probabilities
 from .whole_numbers import read_number
 
 # %% ../nbs/07_app.ipynb #6b355171
@@ -34,7 +35,7 @@ def _sureness(probability: float, unsure: bool) -> str:
 def _digit_view(image, model: keras.Model) -> tuple:
     "What the page shows for one digit: answer, top-3 probabilities, the 28×28 input, and no boxes."
     seen = prepare(image)                                     # prepared once: shown, and given to the model
-    p = _prediction(_describe(image), model.predict(seen[None], verbose=0)[0], top_k=3)
+    p = _prediction(_describe(image), probabilities(model, seen[None])[0], top_k=3)
     answer = f"## {p.digit}\n{_sureness(p.probability, p.unsure)}"
     return answer, {str(d): q for d, q in p.top}, _magnify(seen[None], 8), None
 

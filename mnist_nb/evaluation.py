@@ -18,7 +18,7 @@ from matplotlib.colors import LogNorm
 from matplotlib.ticker import MaxNLocator
 
 from .data import _expect_scaled, plot_digits
-from .model import accuracy_and_loss, ensemble
+from .model import accuracy_and_loss, ensemble, probabilities
 from .training import Run, load_data, load_run
 
 # %% ../nbs/03_evaluation.ipynb #372d223a
@@ -41,8 +41,8 @@ class Evaluation:
 
 def evaluate(model: keras.Model, images: np.ndarray, labels: np.ndarray, batch_size: int = 1000) -> Evaluation:
     "Evaluate `model` on `images` scaled to [0, 1] (as `load_data` gives them) and their `labels`."
-    probabilities = model.predict(_expect_scaled(images), batch_size=batch_size, verbose=0)
-    return Evaluation(*accuracy_and_loss(labels, probabilities), labels, probabilities)
+    answers = probabilities(model, _expect_scaled(images), batch_size)
+    return Evaluation(*accuracy_and_loss(labels, answers), labels, answers)
 
 # %% ../nbs/03_evaluation.ipynb #acaebd1f
 def plot_history(history: dict, title: str = "Training curves"):

@@ -17,7 +17,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 from scipy import ndimage
 
-import mnist_nb.model  # registers the custom loss that saved models may refer to
+from .model import probabilities  # importing the model chapter also registers the custom loss and optimizer
 
 # %% ../nbs/04_inference.ipynb #375cae78
 MAX_PIXELS = 50_000_000   # larger images are refused: a 50-megapixel photo is already far more than a digit needs
@@ -78,8 +78,8 @@ def to_grey(image: Image.Image) -> np.ndarray:
 # %% ../nbs/04_inference.ipynb #6c963b95
 def _otsu(values: np.ndarray, bins: int = 64) -> float:
     "Otsu's threshold of `values` in [0, 1]: the level that splits them into the two most distinct classes."
-    counts, edges = np.histogram(values, bins=bins, range=(0, 1))
-    centres, below = (edges[:-1] + edges[1:]) / 2, np.cumsum(counts)
+    counts = np.bincount(np.clip((values.ravel() * bins).astype(int), 0, bins - 1), minlength=bins)  # a histogram
+    centres, below = (np.arange(bins) + 0.5) / bins, np.cumsum(counts)
     above, mass = below[-1] - below, np.cumsum(counts * centres)
     mean_below, mean_above = mass / np.maximum(below, 1), (mass[-1] - mass) / np.maximum(above, 1)
     return float(centres[np.argmax(below * above * (mean_below - mean_above) ** 2)])
@@ -93,12 +93,13 @@ def paper_level(grey: np.ndarray, small: int = 64) -> np.ndarray:
     h, w = grey.shape
     if min(h, w) < small: return np.full_like(grey, np.median(_border(grey)))
     step = max(1, min(h, w) // 100)                               # fit on about 100 × 100 pixels, for speed
-    def terms(y, x): return np.stack([np.ones_like(x), x, y, x * x, y * y, x * y], -1)
     sample = grey[::step, ::step]
     y, x = np.mgrid[0:h:step, 0:w:step] / max(h, w)
+    terms = np.stack([np.ones_like(x), x, y, x * x, y * y, x * y], -1)
     paper = sample > _otsu(sample)
-    coefficients = np.linalg.lstsq(terms(y, x)[paper], sample[paper], rcond=None)[0]
-    level = (terms(y, x) @ coefficients).astype(np.float32)      # smooth, so the sample grid is enough:
+    fit = terms[paper]                                            # least squares, by its normal equations (6 × 6)
+    coefficients = np.linalg.lstsq(fit.T @ fit, fit.T @ sample[paper], rcond=None)[0]  # blank: all zero
+    level = (terms @ coefficients).astype(np.float32)             # smooth, so the sample grid is enough:
     return np.asarray(Image.fromarray(level).resize((w, h), Image.BILINEAR))  # resized to every pixel
 
 # %% ../nbs/04_inference.ipynb #35e324a5
@@ -111,7 +112,7 @@ def ink(grey: np.ndarray, min_contrast: float = 0.1) -> np.ndarray:
         raise ImageInputError("blank image: no ink found (expected a digit darker or lighter than its background)")
     strength = np.clip(strength / np.percentile(strength[strength > strength.max() / 2], 90), 0, 1)
     pieces, n = ndimage.label(strength > max(_otsu(strength), 0.2))
-    sizes = ndimage.sum_labels(np.ones_like(strength), pieces, np.arange(1, n + 1))
+    sizes = np.bincount(pieces.ravel(), minlength=n + 1)[1:]                 # pixels per piece
     digit = np.isin(pieces, 1 + np.flatnonzero(sizes >= sizes.max() / 20))
     return strength * ndimage.binary_dilation(digit, iterations=max(1, min(grey.shape) // 100))  # soft edges kept
 
@@ -218,6 +219,6 @@ def predict(images, model: keras.Model | None = None, top_k: int = 3, batch_size
     "Predictions for one image (a `Prediction`), or for a list or a directory of images (a list of them)."
     model = _default_model() if model is None else model
     sources = _image_sources(images)
-    probabilities = model.predict(np.stack([prepare(source) for source in sources]), batch_size=batch_size, verbose=0)
-    predictions = [_prediction(_describe(source), probs, top_k) for source, probs in zip(sources, probabilities)]
+    answers = probabilities(model, np.stack([prepare(source) for source in sources]), batch_size)
+    predictions = [_prediction(_describe(source), probs, top_k) for source, probs in zip(sources, answers)]
     return predictions if _is_many(images) else predictions[0]

@@ -17,7 +17,7 @@ import numpy as np
 import tensorflow as tf
 
 from .data import _expect_scaled, load_mnist, normalise
-from .model import MODELS, accuracy_and_loss, build_model
+from .model import MODELS, accuracy_and_loss, build_model, probabilities
 
 # %% ../nbs/02_training.ipynb #3e5f1303
 SCHEDULES = ("one_cycle", "cosine")
@@ -33,6 +33,8 @@ class TrainConfig:
     patience: int | None = 3          # epochs without a lower val_loss before stopping early; None: never stop early
     seed: int = 42                    # seeds Python, NumPy and TensorFlow: the same seed gives the same model
     learning_rate: float | None = None  # Adam's learning rate, or the schedule's peak; None: Adam's 0.001, as the seed
+    beta_1: float | None = None       # Adam's decay rate for its mean gradient; None: Adam's 0.9, as the seed
+    beta_2: float | None = None       # Adam's decay rate for its mean squared gradient; None: Adam's 0.999, as the seed
     schedule: str | None = None       # the learning-rate schedule, one_cycle or cosine; None: constant, as the seed
     label_smoothing: float = 0.0      # label smoothing, e.g. 0.1; 0: plain cross-entropy
     augment: bool = False             # randomly shift, rotate and zoom the training images
@@ -51,6 +53,8 @@ class TrainConfig:
         if self.patience is not None and not self.validation_split:
             fail("validation_split", "more than 0 for early stopping (or patience None)")
         if self.learning_rate is not None and not self.learning_rate > 0: fail("learning_rate", "a positive number")
+        for name in ("beta_1", "beta_2"):
+            if getattr(self, name) is not None and not 0 <= getattr(self, name) < 1: fail(name, "a number in [0, 1)")
         if self.schedule is not None and self.schedule not in SCHEDULES:
             fail("schedule", f"None or one of {', '.join(SCHEDULES)}")
         if self.schedule and not self.learning_rate:
@@ -72,10 +76,11 @@ def set_seed(seed: int) -> None:
     tf.config.experimental.enable_op_determinism()
 
 # %% ../nbs/02_training.ipynb #ec9c4649
-def load_data(config: TrainConfig):
-    "`(x_train, y_train), (x_test, y_test)` for `config`: scaled images, the first `n_train` training ones."
+def load_data(config: TrainConfig, scaled: bool = True):
+    "`(x_train, y_train), (x_test, y_test)` for `config`: scaled images (training ones as uint8 unless `scaled`)."
     (x_train, y_train), (x_test, y_test) = load_mnist(config.data_dir)
-    return (normalise(x_train[:config.n_train]), y_train[:config.n_train]), (normalise(x_test), y_test)
+    x_train = normalise(x_train[:config.n_train]) if scaled else x_train[:config.n_train]
+    return (x_train, y_train[:config.n_train]), (normalise(x_test), y_test)
 
 # %% ../nbs/02_training.ipynb #12a5e1aa
 def learning_rate_for(config: TrainConfig, steps_per_epoch: int):
@@ -137,16 +142,59 @@ def split_validation(x, y, validation_split: float):
     split_at = int(math.floor(len(x) * (1 - validation_split)))
     return (x[:split_at], y[:split_at]), (x[split_at:], y[split_at:])
 
+# %% ../nbs/02_training.ipynb #a5952063
+def _scaled(images: tf.Tensor) -> tf.Tensor:
+    "A batch of images as float32 in [0, 1]: uint8 pixels / 255 (as `normalise` computes it), floats as they are."
+    return tf.cast(images, tf.float32) / 255 if images.dtype == tf.uint8 else tf.cast(images, tf.float32)
+
+def _epoch_loop(step, images, labels, batch_size: int):
+    "A compiled epoch: `step` (a model's `train_step` or `test_step`) on each batch, in the order of the given indices."
+    images, labels, steps = tf.constant(images), tf.constant(labels), math.ceil(len(images) / batch_size)
+
+    @tf.function
+    def run_epoch(order):
+        for i in tf.range(steps):
+            batch = order[i * batch_size:(i + 1) * batch_size]
+            step((_scaled(tf.gather(images, batch)), tf.gather(labels, batch)))
+    return run_epoch
+
+def _epoch_logs(model: keras.Model, run_epoch, order, prefix: str = "") -> dict:
+    "Run one epoch of `run_epoch` in `order` from fresh metrics, and return the model's metrics (names prefixed)."
+    model.reset_metrics()
+    run_epoch(order)
+    return {prefix + name: float(value) for name, value in model.get_metrics_result().items()}
+
+# %% ../nbs/02_training.ipynb #c6eddeb7
+def _fit_in_graph(model: keras.Model, x, y, config: TrainConfig, callbacks: list,
+                  verbose="auto") -> keras.callbacks.History:
+    "`model.fit(x, y, validation_split=…)` as `config` says, each epoch one compiled loop over data in TensorFlow."
+    (x_fit, y_fit), (x_val, y_val) = split_validation(x, y, config.validation_split)
+    model._symbolic_build(data_batch=(_scaled(x_fit[:1]), y_fit[:1]))  # metrics and optimizer state, as fit builds them
+    train_epoch = _epoch_loop(model.train_step, x_fit, y_fit, config.batch_size)
+    test_epoch = _epoch_loop(model.test_step, x_val, y_val, config.batch_size) if len(x_val) else None
+    callbacks = keras.callbacks.CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, verbose=verbose,
+                                             epochs=config.epochs, steps=math.ceil(len(x_fit) / config.batch_size),
+                                             model=model)
+    orders, logs, model.stop_training = np.random.default_rng(config.seed), {}, False
+    callbacks.on_train_begin()
+    for epoch in range(config.epochs):
+        callbacks.on_epoch_begin(epoch)
+        logs = _epoch_logs(model, train_epoch, orders.permutation(len(x_fit)))
+        if test_epoch: logs |= _epoch_logs(model, test_epoch, np.arange(len(x_val)), prefix="val_")
+        callbacks.on_epoch_end(epoch, logs)
+        if model.stop_training: break
+    callbacks.on_train_end(logs)
+    return model.history
+
 # %% ../nbs/02_training.ipynb #c2d168cb
-def fit(model: keras.Model, x, y, config: TrainConfig, log_path: Path | None = None, verbose="auto"):
-    "Train `model` on `x, y` as `config` says: the seed's fit call, or shuffled augmented batches; log epochs to CSV."
-    callbacks = [keras.callbacks.CSVLogger(str(log_path))] if log_path else []
+def fit(model: keras.Model, x, y, config: TrainConfig, log_path: Path | None = None, verbose="auto",
+        callbacks: list = ()) -> keras.callbacks.History:
+    "Train `model` on images `x` (uint8 or scaled) and labels `y` as `config` says, logging epochs to CSV."
+    callbacks = [*callbacks] + ([keras.callbacks.CSVLogger(str(log_path))] if log_path else [])
     if config.patience is not None:
         callbacks.append(keras.callbacks.EarlyStopping(monitor="val_loss", patience=config.patience))
-    if not config.augment:
-        return model.fit(x, y, epochs=config.epochs, batch_size=config.batch_size,
-                         validation_split=config.validation_split,
-                         callbacks=callbacks, verbose=verbose)
+    if not config.augment: return _fit_in_graph(model, x, y, config, callbacks, verbose)
+    x = normalise(x) if x.dtype == np.uint8 else x
     (x_fit, y_fit), validation = split_validation(x, y, config.validation_split)
     batches = training_dataset(x_fit, y_fit, config.batch_size, augment=True, seed=config.seed, writers=config.writers)
     return model.fit(batches, epochs=config.epochs,
@@ -157,7 +205,8 @@ def fit(model: keras.Model, x, y, config: TrainConfig, log_path: Path | None = N
 def model_for(config: TrainConfig, n_fit: int) -> keras.Model:
     "The compiled model `config` describes, for a run that fits on `n_fit` images per epoch."
     learning_rate = learning_rate_for(config, math.ceil(n_fit / config.batch_size))
-    return build_model(config.model, learning_rate, config.label_smoothing, **config.model_kwargs)
+    adam = {name: getattr(config, name) for name in ("beta_1", "beta_2") if getattr(config, name) is not None}
+    return build_model(config.model, learning_rate, config.label_smoothing, adam, **config.model_kwargs)
 
 # %% ../nbs/02_training.ipynb #8f5346e3
 RUN_FILES = ("config.json", "model.keras", "history.csv", "metrics.json")
@@ -181,13 +230,14 @@ class Run:
     metrics: dict   # test_accuracy, test_loss, epochs, train_seconds, params, …
 
 # %% ../nbs/02_training.ipynb #3fb0bde4
-def train(config: TrainConfig | None = None, run_dir: str | Path | None = None, verbose="auto") -> Run:
+def train(config: TrainConfig | None = None, run_dir: str | Path | None = None, verbose="auto",
+          callbacks: list = ()) -> Run:
     "Train the model `config` describes, test it, and save the run to `run_dir` (by default a new folder in `runs/`)."
     config = config or TrainConfig()
     run_dir = Path(run_dir or new_run_dir(config))
     if run_dir.exists(): raise FileExistsError(f"{run_dir}: run directory exists already (expected a new one)")
     set_seed(config.seed)
-    (x_train, y_train), (x_test, y_test) = load_data(config)
+    (x_train, y_train), (x_test, y_test) = load_data(config, scaled=False)
     model = model_for(config, len(split_validation(x_train, y_train, config.validation_split)[0][0]))
     partial = run_dir.with_name(run_dir.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
@@ -195,7 +245,7 @@ def train(config: TrainConfig | None = None, run_dir: str | Path | None = None, 
     try:
         write_json(partial / "config.json", asdict(config))
         start = time.perf_counter()
-        history = fit(model, x_train, y_train, config, partial / "history.csv", verbose).history
+        history = fit(model, x_train, y_train, config, partial / "history.csv", verbose, callbacks).history
         metrics = run_metrics(model, x_test, y_test, history, time.perf_counter() - start)
         model.save(partial / "model.keras")
         write_json(partial / "metrics.json", metrics)
@@ -208,8 +258,7 @@ def train(config: TrainConfig | None = None, run_dir: str | Path | None = None, 
 # %% ../nbs/02_training.ipynb #9ee4f381
 def run_metrics(model: keras.Model, x_test, y_test, history: dict, train_seconds: float) -> dict:
     "Test accuracy and plain cross-entropy of `model` on scaled `x_test`, with the run's epochs, time and size."
-    probabilities = model.predict(_expect_scaled(x_test), batch_size=1000, verbose=0)
-    accuracy, loss = accuracy_and_loss(y_test, probabilities)
+    accuracy, loss = accuracy_and_loss(y_test, probabilities(model, _expect_scaled(x_test), batch_size=1000))
     best_epoch = int(np.argmin(history["val_loss"])) + 1 if "val_loss" in history else None
     return {"test_accuracy": accuracy, "test_loss": loss, "epochs": len(history["loss"]), "best_epoch": best_epoch,
             "train_seconds": round(train_seconds, 2), "params": model.count_params()}
@@ -236,8 +285,11 @@ def load_run(run_dir: str | Path) -> Run:
 RECIPES = {
     "seed": TrainConfig(),
     "keras_io": TrainConfig(model="cnn_small", epochs=15, batch_size=128, validation_split=0.1, patience=None),
-    "quick": TrainConfig(model="cnn_fast", epochs=1, batch_size=128, validation_split=0, patience=None,
-                         learning_rate=0.01, schedule="one_cycle"),
+    "quick": TrainConfig(model="cnn_lenet", epochs=1, batch_size=256, validation_split=0, patience=None,
+                         learning_rate=0.01, beta_1=0.7, beta_2=0.9, schedule="one_cycle"),
+    "half_minute": TrainConfig(model="cnn_lenet", model_kwargs={"filters": [32, 64]}, epochs=4, batch_size=256,
+                               validation_split=0, patience=None, learning_rate=0.01, beta_1=0.7, beta_2=0.9,
+                               schedule="one_cycle", augment=True, label_smoothing=0.1),
     "five_minutes": TrainConfig(model="cnn_strided", epochs=6, batch_size=256, validation_split=0, patience=None,
                                 learning_rate=0.008, schedule="one_cycle", augment=True, label_smoothing=0.1),
     "best": TrainConfig(model="cnn_bn", epochs=12, batch_size=128, validation_split=0, patience=None,

@@ -17,6 +17,7 @@ from scipy import ndimage
 from .handwriting import photograph
 from .inference import (ImageInputError, _default_model, _describe, _image_sources, _is_many, _prediction,
                                 bolden, centre_by_mass, crop_to_ink, fit_to_box, ink, read_image, to_grey)
+from .model import probabilities
 
 # %% ../nbs/06_whole_numbers.ipynb #2d7cbba6
 def compose_number(digits, gaps, rng: np.random.Generator) -> np.ndarray:
@@ -147,15 +148,15 @@ def _read_one(source, model: keras.Model, top_k: int) -> Number:
     readings = [_readings(labels, character, height) for character in characters]
     parts = [part for character in readings for reading in character for part in reading]
     inputs = np.stack([_digit_input(strength, mask, window) for mask, window, _ in parts])
-    probabilities, chosen, start = model.predict(inputs, verbose=0), [], 0
+    answers, chosen, start = probabilities(model, inputs), [], 0
     for character in readings:
         ends = start + np.cumsum([len(reading) for reading in character])
-        scores = [_plausibility(r, probabilities[end - len(r):end], height) for r, end in zip(character, ends)]
+        scores = [_plausibility(r, answers[end - len(r):end], height) for r, end in zip(character, ends)]
         best = int(np.argmax(scores))
         chosen += range(ends[best] - len(character[best]), ends[best])
         start = ends[-1]
     name = _describe(source)
-    digits = [_prediction(f"{name} digit {i + 1}", probs, top_k) for i, probs in enumerate(probabilities[chosen])]
+    digits = [_prediction(f"{name} digit {i + 1}", probs, top_k) for i, probs in enumerate(answers[chosen])]
     return Number(name, "".join(str(d.digit) for d in digits), float(np.prod([d.probability for d in digits])),
                   digits, [parts[i][2] for i in chosen], inputs[chosen], any(d.unsure for d in digits))
 

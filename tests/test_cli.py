@@ -122,11 +122,11 @@ def test_an_interrupted_run_never_looks_finished(tmp_path, sig):
 
 def test_a_recipe_trains_and_runs_evaluate_as_an_ensemble(tmp_path, trained_run):
     seed_run, _ = trained_run
-    result = mnist_nb("train", "--recipe", "quick", "--n-train", 3000, "--run-dir", tmp_path / "quick", "--quiet")
+    result = mnist_nb("train", "--recipe", "quick", "--n-train", 6000, "--run-dir", tmp_path / "quick", "--quiet")
     assert result.returncode == 0, result.stderr
     config = json.loads((tmp_path / "quick" / "config.json").read_text())
-    assert (config["model"], config["schedule"], config["epochs"]) == ("cnn_fast", "one_cycle", 1)
-    assert config["n_train"] == 3000
+    assert (config["model"], config["schedule"], config["epochs"]) == ("cnn_lenet", "one_cycle", 1)
+    assert config["n_train"] == 6000
     quick_accuracy = json.loads((tmp_path / "quick" / "metrics.json").read_text())["test_accuracy"]
     result = mnist_nb("evaluate", seed_run, tmp_path / "quick", "--json")
     assert result.returncode == 0, result.stderr
@@ -138,8 +138,8 @@ def test_a_recipe_trains_and_runs_evaluate_as_an_ensemble(tmp_path, trained_run)
 def test_an_unknown_recipe_exits_2():
     result = mnist_nb("train", "--recipe", "fastest")
     assert result.returncode == 2
-    assert "recipe: expected one of seed, keras_io, quick, five_minutes, best, handwriting_strided, handwriting_bn, " \
-           "got 'fastest'" in result.stderr
+    assert "recipe: expected one of seed, keras_io, quick, half_minute, five_minutes, best, handwriting_strided, " \
+           "handwriting_bn, got 'fastest'" in result.stderr
 
 
 def test_read_gives_the_number_its_digits_and_boxes(tmp_path, mnist):

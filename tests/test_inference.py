@@ -12,7 +12,7 @@ from test_cli import mnist_nb
 
 @pytest.fixture(scope="module")
 def quick_run(tmp_path_factory):
-    "A cnn_fast model trained through the console script on 20,000 digits (about 20 s)."
+    "A quick-recipe model (cnn_lenet) trained through the console script on 20,000 digits, two epochs (about 5 s)."
     runs_dir = tmp_path_factory.mktemp("runs")
     result = mnist_nb("train", "--recipe", "quick", "--n-train", 20000, "--epochs", 2, "--run-dir", runs_dir / "quick",
                       "--quiet")
@@ -114,5 +114,5 @@ def test_runs_lists_finished_and_unfinished_runs(quick_run):
     accuracy = json.loads((quick_run / "metrics.json").read_text())["test_accuracy"]
     assert lines[0].split() == ["run", "model", "epochs", "test", "accuracy"]
     assert lines[1].split() == [str(unfinished), "-", "-", "incomplete", "(training", "did", "not", "finish)"]
-    assert lines[2].split() == [str(quick_run), "cnn_fast", "2", f"{accuracy:.2%}"]
+    assert lines[2].split() == [str(quick_run), "cnn_lenet", "2", f"{accuracy:.2%}"]
     assert mnist_nb("runs", quick_run.parent / "none").returncode == 2

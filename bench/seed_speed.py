@@ -1,0 +1,65 @@
+"""The seed config: `mnist_nb`'s training against the seed notebook's own code, side by side.
+
+    python bench/seed_speed.py [--repeats 3]
+
+Each round trains the seed's recipe to convergence twice, each in a fresh process, alternating: the seed notebook's
+code (bench/seed_notebook.py) and `mnist_nb.training.train(TrainConfig())`; the same hyper-parameters (batch 32, Adam
+0.001, L2, dropout, validation split 0.2, early stopping). Per run: seconds per epoch (the median over the epochs
+after the first, which also traces the graphs), the first epoch's, the epochs early stopping allowed, the test
+accuracy and the process's peak memory; and the peak memory of `import tensorflow, keras` alone. Writes
+bench/seed_speed.json and the README's speed table.
+"""
+import argparse, json, statistics, sys, tempfile
+from pathlib import Path
+
+from results import machine
+from speed_table import write_speed_table
+from timing import EpochTimes, alternate, in_child, peak_memory_gb, spread
+
+RESULTS = Path(__file__).resolve().parent / "seed_speed.json"
+
+
+def child(side: str) -> dict:
+    "Train one side in this process and describe the run."
+    if side == "import":
+        import keras, tensorflow  # noqa: F401
+        return {"peak_gb": peak_memory_gb()}
+    times = EpochTimes()
+    if side == "seed_notebook":
+        from seed_notebook import seed_notebook
+        history, accuracy = seed_notebook([times])
+        epochs = len(history.history["loss"])
+    else:
+        from mnist_nb.training import TrainConfig, train
+        with tempfile.TemporaryDirectory() as tmp:
+            run = train(TrainConfig(), Path(tmp) / "run", verbose=0, callbacks=[times])
+        accuracy, epochs = run.metrics["test_accuracy"], run.metrics["epochs"]
+    return {"epoch_seconds": statistics.median(times.seconds[1:]), "first_epoch_seconds": times.seconds[0],
+            "fit_seconds": sum(times.seconds), "epochs": epochs, "test_accuracy": accuracy, "peak_gb": peak_memory_gb()}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeats", type=int, default=3, help="rounds of the two sides (default: 3)")
+    parser.add_argument("--child", choices=["seed_notebook", "mnist_nb", "import"], help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(child(args.child)))
+        return
+    runs = alternate({side: lambda side=side: in_child("seed_speed.py", "--child", side)
+                      for side in ("seed_notebook", "mnist_nb")}, args.repeats)
+    imports = [in_child("seed_speed.py", "--child", "import")["peak_gb"] for _ in range(args.repeats)]
+    sides = {side: {key: spread([run[key] for run in side_runs]) for key in side_runs[0]}
+             for side, side_runs in runs.items()}
+    ratio = sides["mnist_nb"]["epoch_seconds"]["median"] / sides["seed_notebook"]["epoch_seconds"]["median"]
+    results = {"command": "python bench/seed_speed.py", "machine": machine(), "sides": sides, "runs": runs,
+               "import_peak_gb": spread(imports), "epoch_seconds_ratio": round(ratio, 3)}
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    for side, figures in sides.items():
+        print(side, {key: value["median"] for key, value in figures.items()})
+    print(f"seconds per epoch, mnist_nb / seed notebook: {ratio:.2f}")
+    write_speed_table()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
