@@ -2,7 +2,8 @@
 
     python bench/predict_speed.py [--repeats 200]
 
-For three models (the seed's MLP, `cnn_strided`, and the shipped two-network model), side by side, call by call:
+For three models (the seed's MLP, `cnn_strided`, and the shipped two-network model), side by side in alternating
+blocks of 20 calls (a program that predicts calls `predict` again and again, not between other work):
 - a photo file (20 photographed MNIST test digits, JPEG, a few hundred pixels a side) through `predict(file, model)`,
   against the same preparation followed by `model.predict` (what `predict` did before); p50 and p90 in ms;
 - an already prepared 28×28 batch of one through `probabilities(model, x)` against `model.predict(x)`;
@@ -19,15 +20,16 @@ from speed_table import write_speed_table
 RESULTS = Path(__file__).resolve().parent / "predict_speed.json"
 
 
-def per_call_ms(sides: dict, inputs: list, repeats: int) -> dict:
-    "Call each side on the next input in turn, `repeats` times each after one warm-up call: name -> {p50, p90} in ms."
+def per_call_ms(sides: dict, inputs: list, repeats: int, block: int = 20) -> dict:
+    "Each side `repeats` times, in alternating blocks of `block` calls, one input after another: name -> p50, p90 (ms)."
     times = {name: [] for name in sides}
     for name, side in sides.items(): side(inputs[0])  # traces and caches what a first call sets up
-    for k in range(repeats):
+    for k in range(0, repeats, block):
         for name, side in sides.items():
-            start = time.perf_counter()
-            side(inputs[k % len(inputs)])
-            times[name].append(1000 * (time.perf_counter() - start))
+            for i in range(k, min(k + block, repeats)):
+                start = time.perf_counter()
+                side(inputs[i % len(inputs)])
+                times[name].append(1000 * (time.perf_counter() - start))
     return {name: {"p50": round(statistics.median(t), 3), "p90": round(statistics.quantiles(t, n=10)[-1], 3)}
             for name, t in times.items()}
 

@@ -33,7 +33,8 @@ def run_recipe(name: str, seed: int | None = None):
 def recipe_row(name: str) -> dict:
     run = run_recipe(name)
     m = run.metrics
-    return {"row": name, "model": run.config.model, "params": m["params"], "epochs": m["epochs"],
+    return {"row": name, "date": time.strftime("%Y-%m-%d"), "model": run.config.model, "params": m["params"],
+            "epochs": m["epochs"],
             "train_seconds": m["train_seconds"], "test_accuracy": m["test_accuracy"],
             "runs": [str(run.run_dir.relative_to(ROOT))], "command": f"mnist_nb train --recipe {name}"}
 
@@ -54,7 +55,8 @@ def ensemble_row(spec: str) -> dict:
         model = "ensemble of " + ", ".join(dict.fromkeys(models))
         command = "mnist_nb train --recipe R [--seed K] for each member, then mnist_nb evaluate RUN…"
     evaluation = evaluate_ensemble([run.run_dir for run in runs])
-    return {"row": " + ".join(f"{name} × {n}" if n else name for name, _, n in parts), "model": model,
+    return {"row": " + ".join(f"{name} × {n}" if n else name for name, _, n in parts),
+            "date": time.strftime("%Y-%m-%d"), "model": model,
             "params": sum(run.metrics["params"] for run in runs), "epochs": sum(run.metrics["epochs"] for run in runs),
             "train_seconds": round(sum(run.metrics["train_seconds"] for run in runs), 2),
             "test_accuracy": evaluation.accuracy,
@@ -71,11 +73,11 @@ def machine() -> dict:
 
 
 def table(rows: list) -> str:
-    lines = ["| recipe | model | parameters | epochs | training time | test accuracy | command |",
-             "|---|---|---|---|---|---|---|"]
+    lines = ["| recipe | model | parameters | epochs | training time | test accuracy | measured | command |",
+             "|---|---|---|---|---|---|---|---|"]
     for r in rows:
         lines.append(f"| {r['row']} | {r['model']} | {r['params']:,} | {r['epochs']} | {r['train_seconds']:.0f} s "
-                     f"| {100 * r['test_accuracy']:.2f} % | `{r['command']}` |")
+                     f"| {100 * r['test_accuracy']:.2f} % | {r['date']} | `{r['command']}` |")
     return "\n".join(lines)
 
 
@@ -94,9 +96,9 @@ def write_section(marker: str, text: str) -> None:
 
 def write_table(rows: list, info: dict) -> None:
     "Put the table between the results markers in nbs/index.ipynb, then regenerate README.md from it."
-    note = (f"Measured by `python bench/results.py` on {info['date']}: {info['cores']} CPU cores ({info['cpu']}), "
-            "no GPU, "
-            f"TensorFlow {info['tensorflow']}, Keras {info['keras']}. Training time is the wall time of `fit`.")
+    note = (f"Measured by `python bench/results.py` (each row on the date it gives; the latest: {info['date']}): "
+            f"{info['cores']} CPU cores ({info['cpu']}), no GPU, TensorFlow {info['tensorflow']}, "
+            f"Keras {info['keras']}. Training time is the wall time of `fit`.")
     write_section("results", f"{note}\n\n{table(rows)}")
 
 

@@ -39,10 +39,12 @@ def rows() -> list:
     if fast := _load("accuracy_speed"):
         ref = fast["keras_io"]
         for row in fast["recipes"]:
-            out.append((f"time to ≥ {row['target']:.1%} test accuracy: `{row['recipe']}` ({row['seeds']} seeds)",
+            out.append((f"time to ≥ {100 * row['target']:.1f} % test accuracy: `{row['recipe']}` ({row['seeds']} "
+                        f"seeds, {row['reached']} reach it)",
                         f"{_m(row['seconds'], ' s', digits=1)}, accuracy {_m(row['test_accuracy'], ' %', 100)}",
-                        f"keras-io convnet's code, time to 99.0 %: {_m(ref['seconds_to_99'], ' s', digits=1)}",
-                        f"1/{1 / row['ratio']:.1f}", row["goal"], fast["command"]))
+                        f"keras-io convnet's code, time to 99.0 %: {_m(ref['seconds_to_99'], ' s', digits=1)} "
+                        f"({ref['reached_99']} runs reach it)",
+                        f"{row['ratio']:.3f} = 1/{1 / row['ratio']:.1f}", row["goal"], fast["command"]))
     if predict := _load("predict_speed"):
         for row in predict["rows"]:
             out.append((row["figure"], row["ours"], row["reference"], row.get("ratio", ""), row.get("target", ""),
