@@ -14,7 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from results import machine
-from speed_table import write_speed_table
+from speed_table import print_rows, write_speed_table
 from timing import in_child, spread
 
 RESULTS = Path(__file__).resolve().parent / "accuracy_speed.json"
@@ -83,11 +83,8 @@ def main():
                "keras_io": {"seconds_to_99": spread(to_99), "runs": reference,
                             "reached_99": f"{len(to_99)} of {len(reference)}"}, "recipes": rows}
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
-    print(f"keras-io convnet, seconds to 99.0 %: {results['keras_io']['seconds_to_99']}")
-    for row in rows:
-        print(f"{row['recipe']}: {row['seconds']} s, accuracy {row['test_accuracy']}, {row['reached']} of "
-              f"{row['seeds']} seeds reach {row['target']:.1%}; ratio {row['ratio']:.3f} (goal {row['goal']})")
     write_speed_table()
+    print_rows("accuracy_speed.py")
 
 
 if __name__ == "__main__":

@@ -62,6 +62,8 @@ def main():
                                    "seconds_per_epoch": grid}, indent=2) + "\n")
     plot(grid)
     write_speed_table()
+    print("seconds per epoch (median), by training images and batch size:")
+    for key, figure in grid.items(): print(f"{key:>12}  {figure['median']:.3f} s")
 
 
 if __name__ == "__main__":

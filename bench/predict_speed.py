@@ -15,7 +15,7 @@ import argparse, json, statistics, sys, tempfile, time
 from pathlib import Path
 
 from results import machine
-from speed_table import write_speed_table
+from speed_table import print_rows, write_speed_table
 
 RESULTS = Path(__file__).resolve().parent / "predict_speed.json"
 
@@ -90,6 +90,7 @@ def main():
     results["rows"] = [dict(zip(("figure", "ours", "reference", "ratio", "target"), row)) for row in results["rows"]]
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     write_speed_table()
+    print_rows("predict_speed.py")
 
 
 if __name__ == "__main__":

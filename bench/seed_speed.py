@@ -15,7 +15,7 @@ import argparse, json, statistics, sys, tempfile
 from pathlib import Path
 
 from results import machine
-from speed_table import write_speed_table
+from speed_table import print_rows, write_speed_table
 from timing import EpochTimes, alternate, in_child, peak_memory_gb, spread
 
 RESULTS = Path(__file__).resolve().parent / "seed_speed.json"
@@ -56,13 +56,11 @@ def main():
     sides = {side: {key: spread([run[key] for run in side_runs]) for key in side_runs[0]}
              for side, side_runs in runs.items()}
     ratio = sides["mnist_nb"]["epoch_seconds"]["median"] / sides["seed_notebook"]["epoch_seconds"]["median"]
-    results = {"command": f"python bench/seed_speed.py --repeats {args.repeats}", "machine": machine(), "sides": sides, "runs": runs,
-               "import_peak_gb": spread(imports), "epoch_seconds_ratio": round(ratio, 3)}
+    results = {"command": f"python bench/seed_speed.py --repeats {args.repeats}", "machine": machine(),
+               "sides": sides, "runs": runs, "import_peak_gb": spread(imports), "epoch_seconds_ratio": round(ratio, 3)}
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
-    for side, figures in sides.items():
-        print(side, {key: value["median"] for key, value in figures.items()})
-    print(f"seconds per epoch, mnist_nb / seed notebook: {ratio:.2f}")
     write_speed_table()
+    print_rows("seed_speed.py")
 
 
 if __name__ == "__main__":

@@ -52,6 +52,16 @@ def rows() -> list:
     return out
 
 
+def _markdown(row: tuple) -> str:
+    return "| " + " | ".join(cell.replace("|", "\\|") for cell in row[:-1]) + f" | `{row[-1]}` |"
+
+
+def print_rows(script: str) -> None:
+    "Print the table's rows that `script` (e.g. seed_speed.py) measured."
+    print("| figure | mnist_nb | reference, same run | ratio | target | command |\n|---|---|---|---|---|---|")
+    print("\n".join(_markdown(row) for row in rows() if script in row[-1]))
+
+
 def write_speed_table() -> None:
     "Rewrite the speed section of nbs/index.ipynb (and README.md) from the benchmarks' JSON files."
     machines = {json.dumps(d["machine"], sort_keys=True): d["machine"] for d in
@@ -60,7 +70,7 @@ def write_speed_table() -> None:
              f"{m['date']}" for m in machines.values()]
     lines = ["Measured on " + "; ".join(notes) + ". Median (min–max) of alternating runs; ratios from one run.", "",
              "| figure | mnist_nb | reference, same run | ratio | target | command |", "|---|---|---|---|---|---|"]
-    lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row[:-1]) + f" | `{row[-1]}` |" for row in rows()]
+    lines += [_markdown(row) for row in rows()]
     if (BENCH.parent / "nbs" / "images" / "epoch_speed.png").is_file():
         lines += ["", "How the seed config's epoch time grows with the training set and the batch size "
                   "(`python bench/epoch_speed.py`):", "", "![epoch time by training-set size and batch size]"
