@@ -92,7 +92,7 @@ def paper_level(grey: np.ndarray, small: int = 64) -> np.ndarray:
     "The paper's grey level under each pixel of light `grey` paper: a quadratic surface fitted to its paper pixels."
     h, w = grey.shape
     if min(h, w) < small: return np.full_like(grey, np.median(_border(grey)))
-    step = max(1, min(h, w) // 100)                               # fit on about 100 × 100 pixels, for speed
+    step = max(1, min(h, w) // 64)                                # fit on about 64 × 64 pixels, for speed
     sample = grey[::step, ::step]
     y, x = np.mgrid[0:h:step, 0:w:step] / max(h, w)
     terms = np.stack([np.ones_like(x), x, y, x * x, y * y, x * y], -1)
