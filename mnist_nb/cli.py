@@ -180,6 +180,14 @@ def serve_command(args) -> int:
     return 0
 
 # %% ../nbs/08_cli.ipynb #0d17ab56
+def _run_row(run_dir: Path) -> tuple:
+    "A finished run's row for `runs`: model, epochs, test accuracy; or which of its files cannot be read."
+    try:
+        metrics, config = (json.loads((run_dir / f).read_text()) for f in ("metrics.json", "config.json"))
+        return (str(run_dir), config["model"], str(metrics["epochs"]), f"{metrics['test_accuracy']:.2%}")
+    except (OSError, ValueError, LookupError, TypeError) as e:
+        return (str(run_dir), "-", "-", f"unreadable ({type(e).__name__}: {e})")
+
 def runs_command(args) -> int:
     "`mnist_nb runs`: the run directories under a folder, with model, epochs and test accuracy."
     runs_dir = Path(args.runs_dir)
@@ -189,8 +197,7 @@ def runs_command(args) -> int:
         if run_dir.name.endswith(".partial"):
             rows.append((str(run_dir), "-", "-", "incomplete (training did not finish)"))
         elif (run_dir / "metrics.json").is_file() and (run_dir / "config.json").is_file():
-            metrics, config = (json.loads((run_dir / f).read_text()) for f in ("metrics.json", "config.json"))
-            rows.append((str(run_dir), config["model"], str(metrics["epochs"]), f"{metrics['test_accuracy']:.2%}"))
+            rows.append(_run_row(run_dir))
     if not rows: print(f"no runs in {runs_dir}"); return 0
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
     for row in [header] + rows: print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())

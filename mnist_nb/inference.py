@@ -73,6 +73,9 @@ def to_grey(image: Image.Image) -> np.ndarray:
         alpha, grey = rgba[..., 3], np.asarray(image.convert("RGBA").convert("L"), np.float32) / 255
         light_ink = (grey * alpha).sum() > 0.5 * alpha.sum()
         return grey * alpha + (0.0 if light_ink else 1.0) * (1 - alpha)
+    if image.mode.startswith("I"):                                      # 16- or 32-bit integer grey levels
+        grey = np.asarray(image, dtype=np.float32)
+        return grey / (65535 if image.mode.startswith("I;16") or grey.max() > 255 else 255)
     return np.asarray(image.convert("L"), dtype=np.float32) / 255
 
 # %% ../nbs/04_inference.ipynb #6c963b95

@@ -116,3 +116,34 @@ def test_runs_lists_finished_and_unfinished_runs(quick_run):
     assert lines[1].split() == [str(unfinished), "-", "-", "incomplete", "(training", "did", "not", "finish)"]
     assert lines[2].split() == [str(quick_run), "cnn_lenet", "2", f"{accuracy:.2%}"]
     assert mnist_nb("runs", quick_run.parent / "none").returncode == 2
+
+
+def test_runs_lists_unreadable_runs_without_losing_the_others(quick_run, tmp_path):
+    "A run whose metrics.json is `{}`, or is not JSON, gets its own line; the good run is still listed."
+    runs = tmp_path / "runs"
+    good, empty, garbled = runs / "a-good", runs / "b-empty", runs / "c-garbled"
+    for run_dir in (good, empty, garbled):
+        run_dir.mkdir(parents=True)
+        for name in ("config.json", "metrics.json"): (run_dir / name).write_bytes((quick_run / name).read_bytes())
+    (empty / "metrics.json").write_text("{}")
+    (garbled / "metrics.json").write_bytes(b"\xff\x00 not json")
+    result = mnist_nb("runs", runs)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[1].split()[:3] == [str(good), "cnn_lenet", "2"]
+    assert lines[2].split()[:4] == [str(empty), "-", "-", "unreadable"] and "'epochs'" in lines[2]
+    assert lines[3].split()[:4] == [str(garbled), "-", "-", "unreadable"]
+
+
+def test_a_16_bit_png_is_read_like_its_8_bit_twin(quick_run, tmp_path, mnist):
+    "A real digit saved as a 16-bit greyscale PNG is not 'blank': it gets the 8-bit PNG's answer and probability."
+    photo = render_on_canvas(mnist["x_test"][0], (300, 400), 6.0, (0.3, 0.6), "L")
+    photo.save(tmp_path / "eight.png")
+    sixteen = Image.fromarray(np.asarray(photo, np.uint16) * 257)
+    sixteen.save(tmp_path / "sixteen.png")
+    assert Image.open(tmp_path / "sixteen.png").mode.startswith("I")  # Pillow really wrote 16 bits
+    result = mnist_nb("predict", "--run", quick_run, tmp_path / "eight.png", tmp_path / "sixteen.png", "--json")
+    assert result.returncode == 0, result.stderr
+    eight, sixteen = json.loads(result.stdout)
+    assert eight["digit"] == sixteen["digit"] == mnist["y_test"][0]
+    assert abs(eight["probability"] - sixteen["probability"]) < 1e-4
