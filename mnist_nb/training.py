@@ -215,9 +215,18 @@ def new_run_dir(config: TrainConfig, runs_dir: str | Path = "runs") -> Path:
     "A fresh run directory name under `runs_dir`: `<date>-<time>-<model>-seed<seed>`."
     return Path(runs_dir) / f"{time.strftime('%Y%m%d-%H%M%S')}-{config.model}-seed{config.seed}"
 
+def _finite(value):
+    "`value` with every NaN or infinite float in it replaced by None, which JSON writes as `null`."
+    if isinstance(value, float) and not math.isfinite(value): return None
+    if isinstance(value, dict): return {key: _finite(v) for key, v in value.items()}
+    return [_finite(v) for v in value] if isinstance(value, (list, tuple)) else value
+
 def write_json(path: Path, values: dict) -> None:
-    "Write `values` to `path` as indented JSON."
-    Path(path).write_text(json.dumps(values, indent=2) + "\n")
+    "Write `values` to `path` as indented, strict JSON (NaN as null), through a temporary file renamed into place."
+    path = Path(path)
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(json.dumps(_finite(values), indent=2, allow_nan=False) + "\n")
+    temporary.replace(path)
 
 # %% ../nbs/02_training.ipynb #6c09567e
 @dataclass
