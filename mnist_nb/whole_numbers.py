@@ -115,9 +115,9 @@ def _readings(labels: np.ndarray, character: tuple, height: float) -> list:
 # %% ../nbs/06_whole_numbers.ipynb #9273c209
 WIDE_FROM, WIDE_SCALE = 1.3, 0.3   # a one-digit reading wider than WIDE_FROM × height loses ((ratio - 1.3) / 0.3)²
 
-def _plausibility(reading: list, probabilities: np.ndarray, height: float) -> float:
-    "How likely a reading is: its digits' log-probabilities, less a penalty for one implausibly wide digit."
-    score = float(np.log(probabilities.max(1)).sum())
+def _plausibility(reading: list, answers: np.ndarray, height: float) -> float:
+    "How likely a reading is: its digits' log-probabilities (`answers`), less a penalty for one implausibly wide digit."
+    score = float(np.log(answers.max(1)).sum())
     if len(reading) > 1: return score
     ratio = (reading[0][2][2] - reading[0][2][0]) / height
     return score - max(0.0, (ratio - WIDE_FROM) / WIDE_SCALE) ** 2
