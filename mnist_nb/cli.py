@@ -36,11 +36,13 @@ def _option_type(annotation):
     return json.loads if kind is dict else kind
 
 def _add_train_options(train: argparse.ArgumentParser) -> None:
-    "`train`'s options: `--recipe`, one per `TrainConfig` field (its comment as help), `--run-dir`, `--quiet`."
+    "`train`'s options: `--recipe`, `--resume`, one per `TrainConfig` field (its comment as help), `--run-dir` …"
     from fastcore.docments import docments
     from mnist_nb.training import RECIPES, TrainConfig
-    train.add_argument("--recipe", default="seed", help=f"the config to start from: {', '.join(RECIPES)} "
-                       "(default: seed); the options below change it")
+    train.add_argument("--recipe", help=f"the config to start from: {', '.join(RECIPES)} (default: seed); the "
+                       "options below change it")
+    train.add_argument("--resume", metavar="RUN_DIR", help="go on with an interrupted run from its last completed "
+                       "epoch, as its own config.json says (no other options)")
     comments, seed = docments(TrainConfig), TrainConfig()
     for field in dataclasses.fields(TrainConfig):
         value, kind = getattr(seed, field.name), _option_type(field.type)
@@ -93,14 +95,31 @@ def build_parser(with_train_options: bool = True) -> argparse.ArgumentParser:
     return parser
 
 # %% ../nbs/08_cli.ipynb #fa543fd5
+def _train_or_resume(args):
+    "The run directory that `train`'s arguments name, and a function that trains it (or goes on with it)."
+    from mnist_nb.training import RECIPES, TrainConfig, new_run_dir, resume, train
+    verbose = 0 if args.quiet else 2
+    given = {f.name: getattr(args, f.name) for f in dataclasses.fields(TrainConfig)}
+    given = {name: value for name, value in given.items() if value is not None}
+    if args.resume:
+        if given or args.recipe or args.run_dir:
+            raise ValueError("--resume: expected no other options (the run's config.json says how it trains)")
+        run_dir = Path(args.resume).with_name(Path(args.resume).name.removesuffix(".partial"))
+        return run_dir, lambda: resume(run_dir, verbose)
+    recipe = args.recipe or "seed"
+    if recipe not in RECIPES: raise ValueError(f"recipe: expected one of {', '.join(RECIPES)}, got {recipe!r}")
+    config = dataclasses.replace(RECIPES[recipe], **given)
+    run_dir = Path(args.run_dir or new_run_dir(config))
+    return run_dir, lambda: train(config, run_dir, verbose)
+
 def train_command(args) -> int:
-    "`mnist_nb train`: train the configured model and print its test accuracy."
-    from mnist_nb.training import RECIPES, train
-    if args.recipe not in RECIPES:
-        raise ValueError(f"recipe: expected one of {', '.join(RECIPES)}, got {args.recipe!r}")
-    given = {f.name: getattr(args, f.name) for f in dataclasses.fields(RECIPES[args.recipe])}
-    config = dataclasses.replace(RECIPES[args.recipe], **{k: v for k, v in given.items() if v is not None})
-    run = train(config, args.run_dir, verbose=0 if args.quiet else 2)
+    "`mnist_nb train`: train the configured model (or go on with an interrupted run) and print its test accuracy."
+    from mnist_nb.training import CHECKPOINT
+    run_dir, start = _train_or_resume(args)
+    try: run = start()
+    except KeyboardInterrupt:
+        if not (run_dir.with_name(run_dir.name + ".partial") / CHECKPOINT).is_file(): raise
+        raise KeyboardInterrupt(f"`mnist_nb train --resume {run_dir}` goes on from the last completed epoch") from None
     m, s = run.metrics, "s" * (run.metrics["epochs"] != 1)
     print(f"test accuracy {m['test_accuracy']:.2%} (test loss {m['test_loss']:.4f}) after {m['epochs']} epoch{s}, "
           f"{m['train_seconds']:.0f} s of training; run saved in {run.run_dir}")
@@ -128,40 +147,45 @@ def _images(arguments: list) -> list:
     from mnist_nb.inference import _image_sources
     return [image for argument in arguments for image in _image_sources(argument)]
 
+def _report(command: str, sources: list, results: list, header: str, row, entry, as_json: bool) -> int:
+    "Print `results` (one per source) as JSON or a table, failures on stderr too; the exit code: 0, or 2 if any failed."
+    failed = {i: str(r).removeprefix(f"{sources[i]}: ") for i, r in enumerate(results) if isinstance(r, Exception)}
+    if as_json:
+        print(json.dumps([{"image": str(s), "error": failed[i]} if i in failed else entry(r)
+                          for i, (s, r) in enumerate(zip(sources, results))], indent=2))
+    elif len(failed) < len(results):  # a table, unless no image could be used
+        width = max(len("image"), *(len(str(s)) for s in sources))
+        print(f"{'image':<{width}}  {header}")
+        for i, (s, r) in enumerate(zip(sources, results)):
+            print(f"{str(s):<{width}}  " + (f"error: {failed[i]}" if i in failed else row(r)))
+    for i, reason in failed.items(): print(f"mnist_nb {command}: error: {sources[i]}: {reason}", file=sys.stderr)
+    return 2 if failed else 0
+
 def predict_command(args) -> int:
-    "`mnist_nb predict`: the digit in each image, as a table or JSON."
+    "`mnist_nb predict`: the digit in each image, as a table or JSON; images that cannot be used are reported."
     from mnist_nb.inference import load_model, predict
     if args.top_k < 1 or args.top_k > 10: raise ValueError(f"--top-k: expected 1 to 10, got {args.top_k}")
-    model = load_model(args.run)
-    predictions = predict(_images(args.images), model, top_k=args.top_k)
-    if args.json:
-        print(json.dumps([{"image": p.source, "digit": p.digit, "probability": p.probability, "unsure": p.unsure,
-                           "top": [{"digit": d, "probability": q} for d, q in p.top]} for p in predictions], indent=2))
-        return 0
-    width = max(len("image"), *(len(p.source) for p in predictions))
-    print(f"{'image':<{width}}  digit  probability  top {args.top_k}")
-    for p in predictions:
-        top = ", ".join(f"{d} {q:.0%}" for d, q in p.top)
-        print(f"{p.source:<{width}}  {p.digit:>5}  {p.probability:>11.1%}  {top}" + ("  (unsure)" if p.unsure else ""))
-    return 0
+    model, sources = load_model(args.run), _images(args.images)
+    predictions = predict(sources, model, top_k=args.top_k, return_errors=True)
+    row = lambda p: (f"{p.digit:>5}  {p.probability:>11.1%}  " + ", ".join(f"{d} {q:.0%}" for d, q in p.top)
+                     + ("  (unsure)" if p.unsure else ""))
+    entry = lambda p: {"image": p.source, "digit": p.digit, "probability": p.probability, "unsure": p.unsure,
+                       "top": [{"digit": d, "probability": q} for d, q in p.top]}
+    return _report("predict", sources, predictions, f"digit  probability  top {args.top_k}", row, entry, args.json)
 
 # %% ../nbs/08_cli.ipynb #245e3f7c
 def read_command(args) -> int:
-    "`mnist_nb read`: the number in each image, as a table or JSON."
+    "`mnist_nb read`: the number in each image, as a table or JSON; images that cannot be read are reported."
     from mnist_nb.inference import load_model
     from mnist_nb.whole_numbers import read_number
-    numbers = read_number(_images(args.images), load_model(args.run))
-    if args.json:
-        print(json.dumps([{"image": n.source, "number": n.text, "probability": n.probability, "unsure": n.unsure,
-                           "digits": [{"digit": d.digit, "probability": d.probability, "box": list(box)}
-                                      for d, box in zip(n.digits, n.boxes)]} for n in numbers], indent=2))
-        return 0
-    width = max(len("image"), *(len(n.source) for n in numbers))
-    print(f"{'image':<{width}}  number  probability  digits")
-    for n in numbers:
-        digits = ", ".join(f"{d.digit} {d.probability:.0%}" for d in n.digits)
-        print(f"{n.source:<{width}}  {n.text:>6}  {n.probability:>11.1%}  {digits}" + ("  (unsure)" * n.unsure))
-    return 0
+    model, sources = load_model(args.run), _images(args.images)
+    numbers = read_number(sources, model, return_errors=True)
+    row = lambda n: (f"{n.text:>6}  {n.probability:>11.1%}  " + ", ".join(f"{d.digit} {d.probability:.0%}"
+                                                                         for d in n.digits) + "  (unsure)" * n.unsure)
+    entry = lambda n: {"image": n.source, "number": n.text, "probability": n.probability, "unsure": n.unsure,
+                       "digits": [{"digit": d.digit, "probability": d.probability, "box": list(box)}
+                                  for d, box in zip(n.digits, n.boxes)]}
+    return _report("read", sources, numbers, "number  probability  digits", row, entry, args.json)
 
 # %% ../nbs/08_cli.ipynb #ec64586c
 def serve_command(args) -> int:
@@ -195,7 +219,8 @@ def runs_command(args) -> int:
     header, rows = ("run", "model", "epochs", "test accuracy"), []
     for run_dir in sorted(p for p in runs_dir.iterdir() if p.is_dir()):
         if run_dir.name.endswith(".partial"):
-            rows.append((str(run_dir), "-", "-", "incomplete (training did not finish)"))
+            done = (run_dir / "history.csv").read_text().count("\n") - 1 if (run_dir / "history.csv").is_file() else 0
+            rows.append((str(run_dir), "-", str(max(done, 0)), "unfinished (training, or interrupted)"))
         elif (run_dir / "metrics.json").is_file() and (run_dir / "config.json").is_file():
             rows.append(_run_row(run_dir))
     if not rows: print(f"no runs in {runs_dir}"); return 0
@@ -215,9 +240,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser(with_train_options=command == "train").parse_args(argv)
     try:
         return COMMANDS[args.command](args)
-    except (ValueError, FileExistsError) as e:  # bad input: MNISTDataError and ImageInputError are ValueErrors
-        print(f"mnist_nb {args.command}: error: {e}", file=sys.stderr)
+    except (ValueError, OSError) as e:  # bad input (MNISTDataError, ImageInputError…) or environment (a path)
+        where = f"{e.filename}: " if isinstance(e, OSError) and e.filename and e.strerror else ""
+        print(f"mnist_nb {args.command}: error: {where}{e.strerror if where else e}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print(f"mnist_nb {args.command}: interrupted", file=sys.stderr)
+    except KeyboardInterrupt as e:
+        print(f"mnist_nb {args.command}: interrupted" + (f"; {e}" if str(e) else ""), file=sys.stderr)
         return 130

@@ -15,8 +15,8 @@ import numpy as np
 from scipy import ndimage
 
 from .handwriting import photograph
-from .inference import (ImageInputError, _default_model, _describe, _image_sources, _is_many, _prediction,
-                                bolden, centre_by_mass, crop_to_ink, fit_to_box, ink, read_image, to_grey)
+from .inference import (ImageInputError, _attempt, _default_model, _describe, _image_sources, _is_many,
+                                _prediction, _source_ink, bolden, centre_by_mass, crop_to_ink, fit_to_box, read_image)
 from .model import probabilities
 
 # %% ../nbs/06_whole_numbers.ipynb #2d7cbba6
@@ -143,7 +143,7 @@ class Number:
 # %% ../nbs/06_whole_numbers.ipynb #3f12cafe
 def _read_one(source, model: keras.Model, top_k: int) -> Number:
     "The `Number` in one image."
-    strength = ink(to_grey(read_image(source)))
+    strength = _source_ink(source)
     characters, labels, height = find_characters(strength)
     readings = [_readings(labels, character, height) for character in characters]
     parts = [part for character in readings for reading in character for part in reading]
@@ -161,10 +161,11 @@ def _read_one(source, model: keras.Model, top_k: int) -> Number:
                   digits, [parts[i][2] for i in chosen], inputs[chosen], any(d.unsure for d in digits))
 
 # %% ../nbs/06_whole_numbers.ipynb #39a91d18
-def read_number(images, model: keras.Model | None = None, top_k: int = 3):
-    "The number in one image (a `Number`), or in each of a list or a directory of images (a list of them)."
+def read_number(images, model: keras.Model | None = None, top_k: int = 3, return_errors: bool = False):
+    "The number in one image (a `Number`), or in each of a list or a directory of images (a list; as `predict`)."
     model = _default_model() if model is None else model
-    numbers = [_read_one(source, model, top_k) for source in _image_sources(images)]
+    read_one = lambda source: _read_one(source, model, top_k)
+    numbers = [_attempt(read_one, source, return_errors) for source in _image_sources(images)]
     return numbers if _is_many(images) else numbers[0]
 
 # %% ../nbs/06_whole_numbers.ipynb #37b29322

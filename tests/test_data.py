@@ -68,8 +68,11 @@ def test_npz_checked_by_content(tmp_path, mnist):
     np.savez(tmp_path / "mnist.npz", **mnist)
     assert np.array_equal(load_mnist(tmp_path)[1][1], mnist["y_test"])
     assert np.array_equal(load_mnist(tmp_path / "mnist.npz")[0][0], mnist["x_train"])
-    np.savez(tmp_path / "mnist.npz", **{**mnist, "x_test": mnist["x_test"].astype(np.float64)})
-    with pytest.raises(MNISTDataError, match=r"array 'x_test' has dtype float64, expected uint8"):
+    np.savez(tmp_path / "mnist.npz", **{**mnist, "y_test": mnist["y_test"].astype(np.int64)})
+    with pytest.raises(MNISTDataError, match=r"mnist.npz\[y_test\]: dtype int64, expected uint8"):
+        load_mnist(tmp_path)
+    np.savez(tmp_path / "mnist.npz", **{**mnist, "x_test": mnist["x_test"].astype(np.float64)})  # larger than MNIST
+    with pytest.raises(MNISTDataError, match=r"mnist.npz: 109,831,002 bytes \(expected at most 56,014,960\)"):
         load_mnist(tmp_path)
     np.savez(tmp_path / "mnist.npz", x_train=mnist["x_train"])
     with pytest.raises(MNISTDataError, match=r"array 'y_train' missing"):

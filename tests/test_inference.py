@@ -113,7 +113,7 @@ def test_runs_lists_finished_and_unfinished_runs(quick_run):
     lines = result.stdout.splitlines()
     accuracy = json.loads((quick_run / "metrics.json").read_text())["test_accuracy"]
     assert lines[0].split() == ["run", "model", "epochs", "test", "accuracy"]
-    assert lines[1].split() == [str(unfinished), "-", "-", "incomplete", "(training", "did", "not", "finish)"]
+    assert lines[1].split() == [str(unfinished), "-", "0", "unfinished", "(training,", "or", "interrupted)"]
     assert lines[2].split() == [str(quick_run), "cnn_lenet", "2", f"{accuracy:.2%}"]
     assert mnist_nb("runs", quick_run.parent / "none").returncode == 2
 
