@@ -70,7 +70,10 @@ def build_parser(with_train_options: bool = True) -> argparse.ArgumentParser:
     evaluate = commands.add_parser("evaluate", parents=[common], help="evaluate saved runs on the test set",
                                    description="Evaluate a run directory on the 10,000 MNIST test images.")
     evaluate.add_argument("run_dir", nargs="+", help="a run directory from `mnist_nb train`; several: their ensemble")
-    evaluate.add_argument("--no-figures", action="store_true", help="write no curves.png, confusion.png, errors.png")
+    evaluate.add_argument("--no-figures", action="store_true", help="write only the report (evaluation.json), no "
+                          "figures")
+    evaluate.add_argument("--compare", action="store_true", help="several runs side by side (a table, and the chart "
+                          "comparison.png in the current folder) instead of their ensemble")
     evaluate.add_argument("--json", action="store_true", help="print the result as JSON")
     predict = commands.add_parser("predict", parents=[answering], help="recognise the digits in your own images",
                                   description="Predict the digit in each image (PNG, JPEG, BMP, …; any size, dark ink "
@@ -129,16 +132,45 @@ def train_command(args) -> int:
 def evaluate_command(args) -> int:
     "`mnist_nb evaluate`: test accuracy and loss of a saved run (or of several runs' ensemble), figures; or JSON."
     from mnist_nb.evaluation import FIGURES, evaluate_ensemble, evaluate_run
+    if args.compare: return _compare(args)
     one = len(args.run_dir) == 1
     figures = one and not args.no_figures
     evaluation = evaluate_run(args.run_dir[0], save_figures=figures) if one else evaluate_ensemble(args.run_dir)
+    if one and os.environ.get("MNIST_NB_USPS"):
+        from mnist_nb.handwriting import add_foreign_row
+        evaluation.report = add_foreign_row(args.run_dir[0])
     saved = [str(Path(args.run_dir[0]) / f) for f in FIGURES] if figures else []
     result = {"run_dirs": args.run_dir, "test_accuracy": evaluation.accuracy, "test_loss": evaluation.loss,
-              "errors": len(evaluation.errors), "figures": saved}
+              "errors": len(evaluation.errors), "figures": saved} | ({"report": evaluation.report} if one else {})
     if args.json: print(json.dumps(result, indent=2)); return 0
     print(("" if one else f"ensemble of {len(args.run_dir)} runs: ") + f"test accuracy {evaluation.accuracy:.2%} "
           f"(test loss {evaluation.loss:.4f}), {result['errors']} mistakes"
           + (f"; figures in {args.run_dir[0]}" if figures else ""))
+    if one:
+        r, t = evaluation.report, evaluation.report["temperature"]
+        print(f"calibration error {r['ece']:.2%}" + (f" ({r['ece_at_temperature']:.2%} at temperature {t:.2f})" if t
+                                                      else " (no held-out images to fit a temperature on)")
+              + f"; mean accuracy under corruption {r['mean_corrupted_accuracy']:.2%}"
+              + (f"; a stranger's handwriting (USPS) {r['foreign_accuracy']:.2%}" if "foreign_accuracy" in r else ""))
+    return 0
+
+# %% ../nbs/08_cli.ipynb #c3270498
+def _compare(args) -> int:
+    "`mnist_nb evaluate RUN RUN … --compare`: the runs side by side, as a table (or JSON) and `comparison.png`."
+    import matplotlib.pyplot as plt
+    from mnist_nb.evaluation import REPORT, compare_runs, plot_comparison
+    if os.environ.get("MNIST_NB_USPS"):  # each run's USPS row, where its report has none yet
+        from mnist_nb.handwriting import add_foreign_row
+        for run_dir in map(Path, args.run_dir):
+            if not (run_dir / REPORT).is_file() or "foreign_accuracy" not in json.loads((run_dir / REPORT).read_text()):
+                add_foreign_row(run_dir)
+    table = compare_runs(args.run_dir)
+    figure = plot_comparison(table)
+    figure.savefig("comparison.png", dpi=100); plt.close(figure)
+    if args.json: print(json.dumps(table.reset_index().to_dict("records"), indent=2)); return 0
+    shares = ("test_accuracy", "ece", "mean_corrupted_accuracy", "foreign_accuracy")
+    print(table.to_string(formatters={name: "{:.2%}".format for name in shares}))
+    print(f"chart: {Path('comparison.png').resolve()}")
     return 0
 
 # %% ../nbs/08_cli.ipynb #64d0b93f

@@ -165,7 +165,8 @@ def plot_digits(images, captions=(), ncols: int = 10, size: float = 1.0):
     for i, ax in enumerate(axes.flat):
         ax.axis("off")
         if i >= len(images): continue
-        ax.imshow(images[i], cmap="gray_r")
+        top = 255 if np.asarray(images[i]).dtype == np.uint8 else 1   # pixels 0–255, or scaled to [0, 1]
+        ax.imshow(images[i], cmap="gray_r", vmin=0, vmax=top)        # as they are: a faded digit looks faded
         if i < len(captions): ax.set_title(str(captions[i]), fontsize=9)
     fig.tight_layout()
     return fig

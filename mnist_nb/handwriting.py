@@ -4,8 +4,8 @@
 
 # %% auto #0
 __all__ = ['USPS_SHA256', 'STYLES', 'WIDTHS', 'FAMILIES', 'SHIPPED_RECIPES', 'load_usps', 'photograph', 'draw', 'prepare_family',
-           'foreign_benchmark', 'calibration_error', 'fit_temperature', 'with_temperature', 'calibrated',
-           'shipped_results', 'ship', 'model_card']
+           'foreign_benchmark', 'with_temperature', 'add_foreign_row', 'calibrated', 'shipped_results', 'ship',
+           'model_card']
 
 # %% ../nbs/05_handwriting.ipynb #f639c535
 import hashlib, io, json, os
@@ -15,12 +15,11 @@ from pathlib import Path
 import keras
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
-from scipy import optimize
 
-from .evaluation import evaluate
+from .evaluation import REPORT, calibration_error, evaluate, evaluate_run, fit_temperature
 from .inference import ImageInputError, prepare
 from .model import compile_classifier
-from .training import Run, load_data, split_validation
+from .training import Run, load_data, load_run, split_validation, write_json
 
 # %% ../nbs/05_handwriting.ipynb #7916b88e
 USPS_SHA256 = {"x": "b3aea71639e9f07b0000e170f269551297d36369654afbe43330a543ceeb8e5e",   # of x.tobytes()
@@ -126,25 +125,6 @@ def foreign_benchmark(model: keras.Model, digits: np.ndarray, labels: np.ndarray
                            "ece": calibration_error(labels[~refused], probabilities[~refused])}
     return results
 
-# %% ../nbs/05_handwriting.ipynb #e0cc2812
-def calibration_error(labels: np.ndarray, probabilities: np.ndarray, bins: int = 15) -> float:
-    "Expected calibration error: the gap between confidence and accuracy in `bins` confidence bins, weighted by size."
-    confidence, right = probabilities.max(axis=1), probabilities.argmax(axis=1) == labels
-    which = np.minimum((confidence * bins).astype(int), bins - 1)
-    return float(sum(abs(right[which == b].mean() - confidence[which == b].mean()) * np.mean(which == b)
-                     for b in np.unique(which)))
-
-# %% ../nbs/05_handwriting.ipynb #29a30071
-def _log_softmax(logits: np.ndarray) -> np.ndarray:
-    shifted = logits - logits.max(axis=1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-
-def fit_temperature(labels: np.ndarray, probabilities: np.ndarray) -> float:
-    "The temperature T for which softmax(log(`probabilities`) / T) has the lowest cross-entropy on `labels`."
-    logits, rows = np.log(np.clip(probabilities, 1e-12, 1)), np.arange(len(labels))
-    def loss(t): return -_log_softmax(logits / t)[rows, labels].mean()
-    return float(optimize.minimize_scalar(loss, bounds=(0.05, 20), method="bounded").x)
-
 # %% ../nbs/05_handwriting.ipynb #077a5b75
 def with_temperature(model: keras.Model, temperature: float) -> keras.Model:
     "A copy of `model` (ending in a softmax Dense layer) whose probabilities are softmax(logits / `temperature`)."
@@ -156,6 +136,18 @@ def with_temperature(model: keras.Model, temperature: float) -> keras.Model:
     kernel, bias = last.get_weights()
     last.set_weights([kernel / temperature, bias / temperature])
     return compile_classifier(copy)
+
+# %% ../nbs/05_handwriting.ipynb #e51f47bd
+def add_foreign_row(run_dir: str | Path, usps: tuple | None = None) -> dict:
+    "Add USPS as scanned (`foreign`, `foreign_accuracy`) to a run's `evaluation.json` (made first if missing)."
+    run_dir = Path(run_dir)
+    report = json.loads((run_dir / REPORT).read_text()) if (run_dir / REPORT).is_file() else \
+        evaluate_run(run_dir, save_figures=False).report
+    digits, labels = usps or load_usps()
+    foreign = foreign_benchmark(load_run(run_dir).model, digits, labels, families=("as_is",))["as_is"]
+    report |= {"foreign": foreign, "foreign_accuracy": foreign["accuracy"]}
+    write_json(run_dir / REPORT, report)
+    return report
 
 # %% ../nbs/05_handwriting.ipynb #5b9399d7
 SHIPPED_RECIPES = ("handwriting_strided", "handwriting_bn")   # the members of the shipped ensemble, in RECIPES

@@ -122,3 +122,29 @@ def test_a_run_stopped_early_stays_stopped_when_resumed(mnist, tmp_path):
     assert len(history["loss"]) < config.epochs and _read_checkpoint(tmp_path / CHECKPOINT)[1]["stopped"]
     _, again = fitted(config, x, y, tmp_path)
     assert again == history
+
+
+def tensorboard_series(logs, which: str = "train", tag: str = "epoch_loss") -> dict:
+    "{epoch: value} of a scalar in a run's TensorBoard logs (a later event for an epoch replaces an earlier one)."
+    import tensorflow as tf
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    events = EventAccumulator(str(logs / which), size_guidance={"tensors": 0})
+    events.Reload()
+    return {e.step: float(tf.make_ndarray(e.tensor_proto)) for e in events.Tensors(tag)}
+
+
+def test_a_run_writes_its_curves_for_tensorboard_and_a_resumed_one_too(mnist, tmp_path):
+    "train() logs each epoch's loss for TensorBoard, equal to its history; a run resumed after Ctrl-C logs the same."
+    from mnist_nb.training import TENSORBOARD_LOGS, resume, train
+    config = TrainConfig(n_train=2000, epochs=3, seed=2)
+    whole = train(config, tmp_path / "whole", verbose=0)
+    series = tensorboard_series(whole.run_dir / TENSORBOARD_LOGS)
+    assert list(series) == [0, 1, 2]
+    np.testing.assert_allclose(list(series.values()), whole.history["loss"], rtol=1e-6)
+    assert list(tensorboard_series(whole.run_dir / TENSORBOARD_LOGS, "validation").values()) == \
+        pytest.approx(whole.history["val_loss"], rel=1e-6)
+    with pytest.raises(KeyboardInterrupt):
+        train(config, tmp_path / "cut", verbose=0, callbacks=[InterruptAt(2)])
+    resumed = resume(tmp_path / "cut", verbose=0)
+    assert resumed.history == whole.history
+    assert tensorboard_series(resumed.run_dir / TENSORBOARD_LOGS) == pytest.approx(series, rel=1e-6)
