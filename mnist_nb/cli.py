@@ -179,7 +179,7 @@ def _images(arguments: list) -> list:
     from mnist_nb.inference import _image_sources
     return [image for argument in arguments for image in _image_sources(argument)]
 
-def _report(command: str, sources: list, results: list, header: str, row, entry, as_json: bool) -> int:
+def _print_results(command: str, sources: list, results: list, header: str, row, entry, as_json: bool) -> int:
     "Print `results` (one per source) as JSON or a table, failures on stderr too; the exit code: 0, or 2 if any failed."
     failed = {i: str(r).removeprefix(f"{sources[i]}: ") for i, r in enumerate(results) if isinstance(r, Exception)}
     if as_json:
@@ -203,7 +203,8 @@ def predict_command(args) -> int:
                      + ("  (unsure)" if p.unsure else ""))
     entry = lambda p: {"image": p.source, "digit": p.digit, "probability": p.probability, "unsure": p.unsure,
                        "top": [{"digit": d, "probability": q} for d, q in p.top]}
-    return _report("predict", sources, predictions, f"digit  probability  top {args.top_k}", row, entry, args.json)
+    header = f"digit  probability  top {args.top_k}"
+    return _print_results("predict", sources, predictions, header, row, entry, args.json)
 
 # %% ../nbs/08_cli.ipynb #245e3f7c
 def read_command(args) -> int:
@@ -217,7 +218,7 @@ def read_command(args) -> int:
     entry = lambda n: {"image": n.source, "number": n.text, "probability": n.probability, "unsure": n.unsure,
                        "digits": [{"digit": d.digit, "probability": d.probability, "box": list(box)}
                                   for d, box in zip(n.digits, n.boxes)]}
-    return _report("read", sources, numbers, "number  probability  digits", row, entry, args.json)
+    return _print_results("read", sources, numbers, "number  probability  digits", row, entry, args.json)
 
 # %% ../nbs/08_cli.ipynb #ec64586c
 def serve_command(args) -> int:

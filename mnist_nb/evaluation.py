@@ -176,10 +176,10 @@ def tempered(probabilities: np.ndarray, temperature: float) -> np.ndarray:
     return np.exp(_log_softmax(np.log(np.clip(probabilities, 1e-12, 1)) / temperature))
 
 # %% ../nbs/03_evaluation.ipynb #4d46f95d
-def held_out(run: Run):
-    "The images `run` held out of training (its validation split), scaled, with labels; None if it trained on all."
+def held_out(run: Run, train: tuple | None = None):
+    "The images `run` held out of its `train`ing data (loaded if not given), scaled, with labels; None if it had none."
     if not run.config.validation_split: return None
-    (x_train, y_train), _ = load_data(run.config)
+    (x_train, y_train) = train or load_data(run.config)[0]
     return split_validation(x_train, y_train, run.config.validation_split)[1]
 
 def plot_reliability(labels: np.ndarray, curves: dict, bins: int = 15, title: str = "Reliability"):
@@ -310,7 +310,7 @@ def plot_saliency(images: np.ndarray, maps: np.ndarray, captions=()):
     "Each image (top row) above its saliency map (bottom row)."
     fig, axes = plt.subplots(2, len(images), figsize=(1.3 * len(images), 2.9), squeeze=False)
     for i, (image, heat) in enumerate(zip(images, maps)):
-        axes[0, i].imshow(image, cmap="gray_r"); axes[1, i].imshow(heat, cmap="inferno")
+        axes[0, i].imshow(image, cmap="gray_r", vmin=0, vmax=1); axes[1, i].imshow(heat, cmap="inferno")
         if i < len(captions): axes[0, i].set_title(str(captions[i]), fontsize=9)
         for ax in axes[:, i]: ax.axis("off")
     fig.tight_layout()
@@ -321,9 +321,9 @@ FIGURES = ("curves.png", "confusion.png", "confusion_rates.png", "errors.png", "
            "robustness.png")
 REPORT = "evaluation.json"
 
-def _report(run: Run, evaluation: Evaluation, confusion: np.ndarray, x_test: np.ndarray) -> dict:
+def _report(run: Run, evaluation: Evaluation, confusion: np.ndarray, x_test: np.ndarray, train: tuple) -> dict:
     "Every section's numbers for `run`: scores, per digit, confused pairs, calibration and robustness."
-    held = held_out(run)
+    held = held_out(run, train)
     temperature = fit_temperature(held[1], probabilities(run.model, held[0])) if held else None
     corrupted = robustness(run.model, x_test, evaluation.labels)
     return {"test_accuracy": evaluation.accuracy, "test_loss": evaluation.loss, "errors": len(evaluation.errors),
@@ -337,10 +337,10 @@ def _report(run: Run, evaluation: Evaluation, confusion: np.ndarray, x_test: np.
 def evaluate_run(run: Run | str | Path, save_figures: bool = True) -> Evaluation:
     "Evaluate a run (or the run in a directory) on the test images; save its report and figures into its directory."
     run = run if isinstance(run, Run) else load_run(run)
-    (_, _), (x_test, y_test) = load_data(run.config)
+    train, (x_test, y_test) = load_data(run.config)
     evaluation = evaluate(run.model, x_test, y_test)
     confusion = confusion_matrix(y_test, evaluation.predictions)
-    evaluation.report = _report(run, evaluation, confusion, x_test)
+    evaluation.report = _report(run, evaluation, confusion, x_test, train)
     write_json(run.run_dir / REPORT, evaluation.report)
     if save_figures:
         name, report = f"{run.config.model}, {run.metrics['epochs']} epochs", evaluation.report
