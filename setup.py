@@ -24,7 +24,9 @@ def requirements(key):
 
 lic = licenses.get(cfg["license"].lower(), (cfg["license"], None))
 app_requirements = requirements("app_requirements")                  # the browser app (Gradio): a heavy, optional extra
-test_requirements = requirements("test_requirements") + app_requirements  # the tests drive the app in a browser
+export_requirements = requirements("export_requirements")            # the LiteRT runtime for exported models
+# the tests drive the app in a browser and run exported models
+test_requirements = requirements("test_requirements") + app_requirements + export_requirements
 
 setuptools.setup(
     name=cfg["lib_name"],
@@ -41,7 +43,7 @@ setuptools.setup(
     include_package_data=True,
     package_data={cfg["lib_name"]: ["models/*"]},  # the shipped model, its metrics and its card
     install_requires=requirements("requirements"),
-    extras_require={"app": app_requirements, "test": test_requirements,
+    extras_require={"app": app_requirements, "export": export_requirements, "test": test_requirements,
                     "dev": test_requirements + requirements("dev_requirements")},
     python_requires=">=" + cfg["min_python"],
     long_description=open("README.md", encoding="utf-8").read(),

@@ -123,8 +123,8 @@ def _pad() -> gr.Sketchpad:
 
 # %% ../nbs/07_app.ipynb #c66d414d
 def build_app(model: keras.Model | str | Path | None = None) -> gr.Blocks:
-    "The app, answering with `model` (a Keras model, a run directory or a `.keras` file; by default the shipped one)."
-    model = model if isinstance(model, keras.Model) else _default_model() if model is None else load_model(model)
+    "The app, answering with `model` (a model, a run directory or a `.keras` file; by default the shipped one)."
+    model = _default_model() if model is None else load_model(model) if isinstance(model, (str, Path)) else model
     with gr.Blocks(title="mnist_nb: draw a digit") as app:
         gr.Markdown("# Draw a digit\nDraw on the pad, or upload a photo, or use the webcam; the model reads it.")
         with gr.Row():

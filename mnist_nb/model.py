@@ -124,15 +124,20 @@ def build_model(name: str = "seed_mlp", learning_rate=None, label_smoothing: flo
 # %% ../nbs/01_model.ipynb #94bc2005
 _FORWARD = weakref.WeakKeyDictionary()  # model -> its compiled forward pass
 
-def probabilities(model: keras.Model, images, batch_size: int = 256) -> np.ndarray:
-    "`model`'s probabilities (N×10) for `images` (N×28×28, scaled): its compiled forward pass, a batch at a time."
+def _forward(model: keras.Model):
+    "`model`'s forward pass, compiled once per model."
     if model not in _FORWARD:
         answer = weakref.ref(model)  # the compiled function must not keep the model alive
         _FORWARD[model] = tf.function(lambda x: answer()(x, training=False)).get_concrete_function(
             tf.TensorSpec((None, 28, 28), tf.float32))  # a concrete function: no argument matching per call
+    return _FORWARD[model]
+
+def probabilities(model, images, batch_size: int = 256) -> np.ndarray:
+    "Probabilities (N×10) for `images` (N×28×28, scaled) from a Keras `model`, or any function of a batch, in batches."
+    forward = _forward(model) if isinstance(model, keras.Model) else model
     images = np.asarray(images, np.float32)
     if not len(images): return np.zeros((0, 10), np.float32)
-    return np.concatenate([_FORWARD[model](images[start:start + batch_size]).numpy()
+    return np.concatenate([np.asarray(forward(images[start:start + batch_size]))
                            for start in range(0, len(images), batch_size)])
 
 # %% ../nbs/01_model.ipynb #84c4b88e

@@ -22,7 +22,7 @@ def test_help_lists_the_commands_and_every_config_field():
     from mnist_nb.training import TrainConfig
     for field in dataclasses.fields(TrainConfig):
         assert "--" + field.name.replace("_", "-") in train.stdout, field.name
-    assert "--no-augment" in train.stdout and "images per training step (seed: 32)" in " ".join(train.stdout.split())
+    assert "--no-augment" in train.stdout and "images per training step, on each replica when distributed (seed: 32)" in " ".join(train.stdout.split())
     assert mnist_nb("evaluate", "--help").returncode == 0
 
 

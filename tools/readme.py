@@ -14,7 +14,8 @@ def cell_markdown(cell: dict) -> str | None:
     "A notebook cell as README markdown: markdown as it is, code (unless `#| hide`) fenced, with its text output."
     source = "".join(cell["source"])
     if cell["cell_type"] == "markdown":
-        return re.sub(r"\]\((\d\d_\w+\.ipynb|images/[\w.-]+)\)", r"](nbs/\1)", source)  # links relative to nbs/
+        link = r"\]\((\d\d_\w+\.ipynb(?:#[\w-]+)?|images/[\w.-]+)\)"  # a chapter (or a section of one), an image
+        return re.sub(link, r"](nbs/\1)", source)  # links relative to nbs/
     lines = source.splitlines()
     if cell["cell_type"] != "code" or any(re.fullmatch(r"#\|\s*hide\s*", line) for line in lines): return None
     code = "\n".join(line for line in lines if not line.startswith("#|"))
