@@ -262,11 +262,14 @@ def export_command(args) -> int:
     from mnist_nb.data import load_mnist, normalise
     from mnist_nb.export import export, exported_size, load_exported, parity
     from mnist_nb.inference import load_model
-    path = export(args.run_dir, args.format, args.output)
+    from mnist_nb.training import Run, load_run
+    source = load_run(args.run_dir) if Path(args.run_dir).is_dir() else load_model(args.run_dir)  # loaded once
+    path = export(source, args.format, args.output)
     result = {"format": args.format, "path": str(path), "bytes": exported_size(path)}
     if not args.no_check:
         (_, _), (x_test, y_test) = load_mnist()
-        result |= parity(load_model(args.run_dir), load_exported(path), normalise(x_test), y_test)
+        model = source.model if isinstance(source, Run) else source
+        result |= parity(model, load_exported(path), normalise(x_test), y_test)
     if args.json: print(json.dumps(result, indent=2)); return 0
     print(f"{args.format} model written to {path} ({result['bytes'] / 2**20:.2f} MiB)")
     if not args.no_check:

@@ -39,15 +39,16 @@ def _litert_options(format: str, config: TrainConfig | None) -> dict:
 
 # %% ../nbs/08_export.ipynb #4b4ef742
 def _source_model(source) -> tuple[keras.Model, TrainConfig | None, Path]:
-    "The model of `source` (a `Run`, a run directory or a `.keras` file), the run's config (if any), and its folder."
+    "The model of `source` (a `Run`, a run directory, a `.keras` file or a model), the run's config, its folder."
     if isinstance(source, Run): return source.model, source.config, source.run_dir / EXPORT_DIR
+    if isinstance(source, keras.Model): return source, None, Path(EXPORT_DIR)
     if Path(source).is_dir():
         run = load_run(source)
         return run.model, run.config, run.run_dir / EXPORT_DIR
     return load_model(source), None, Path(EXPORT_DIR)
 
 def export(source, format: str = "litert", path: str | Path | None = None) -> Path:
-    "Write the model of `source` (a run, a run directory or a `.keras` file) as `format` (see `FORMATS`) to `path`."
+    "Write the model of `source` (a run, its directory, a `.keras` file, a model) as `format` (`FORMATS`) to `path`."
     if format not in FORMATS: raise ValueError(f"format: expected one of {', '.join(FORMATS)}, got {format!r}")
     model, config, folder = _source_model(source)
     path = Path(path or folder / FORMATS[format])
