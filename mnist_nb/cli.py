@@ -260,10 +260,9 @@ def serve_command(args) -> int:
 def export_command(args) -> int:
     "`mnist_nb export`: a run's model as a SavedModel or LiteRT file, checked against it on the test images."
     from mnist_nb.data import load_mnist, normalise
-    from mnist_nb.export import export, exported_size, load_exported, parity
-    from mnist_nb.inference import load_model
-    from mnist_nb.training import Run, load_run
-    source = load_run(args.run_dir) if Path(args.run_dir).is_dir() else load_model(args.run_dir)  # loaded once
+    from mnist_nb.export import _loaded, export, exported_size, load_exported, parity
+    from mnist_nb.training import Run
+    source = _loaded(args.run_dir)  # once, for the export and the check
     path = export(source, args.format, args.output)
     result = {"format": args.format, "path": str(path), "bytes": exported_size(path)}
     if not args.no_check:

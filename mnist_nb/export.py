@@ -38,14 +38,16 @@ def _litert_options(format: str, config: TrainConfig | None) -> dict:
             "target_spec": {"supported_ops": [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]}}
 
 # %% ../nbs/08_export.ipynb #4b4ef742
+def _loaded(source) -> Run | keras.Model:
+    "`source` ready to export: a run directory as its `Run`, a `.keras` file as its model; a run or a model as is."
+    if isinstance(source, (Run, keras.Model)): return source
+    return load_run(source) if Path(source).is_dir() else load_model(source)
+
 def _source_model(source) -> tuple[keras.Model, TrainConfig | None, Path]:
     "The model of `source` (a `Run`, a run directory, a `.keras` file or a model), the run's config, its folder."
+    source = _loaded(source)
     if isinstance(source, Run): return source.model, source.config, source.run_dir / EXPORT_DIR
-    if isinstance(source, keras.Model): return source, None, Path(EXPORT_DIR)
-    if Path(source).is_dir():
-        run = load_run(source)
-        return run.model, run.config, run.run_dir / EXPORT_DIR
-    return load_model(source), None, Path(EXPORT_DIR)
+    return source, None, Path(EXPORT_DIR)
 
 def export(source, format: str = "litert", path: str | Path | None = None) -> Path:
     "Write the model of `source` (a run, its directory, a `.keras` file, a model) as `format` (`FORMATS`) to `path`."
