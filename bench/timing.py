@@ -31,6 +31,21 @@ def in_child(script: str, *args: str, timeout: float = 1800) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def _status_mb(key: str) -> float:
+    "A figure of this process's /proc/self/status (VmRSS, VmHWM: kB), in MB."
+    import re
+    return int(re.search(rf"{key}:\s+(\d+)", Path("/proc/self/status").read_text())[1]) / 1024
+
+
+def peak_above_mb(function, *args) -> tuple:
+    """`function(*args)` and the most memory it held above what the process held before, in MB: Linux's peak
+    resident memory (VmHWM, what `ru_maxrss` reports) reset to the current one first, so no earlier peak hides it."""
+    Path("/proc/self/clear_refs").write_text("5")  # resets VmHWM to VmRSS
+    before = _status_mb("VmRSS")
+    result = function(*args)
+    return result, _status_mb("VmHWM") - before
+
+
 def peak_memory_gb() -> float:
     "This process's peak resident memory so far, in GB (Linux reports kilobytes)."
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6

@@ -30,10 +30,16 @@ def _import_tensorflow(verbose: bool = False) -> None:
         finally: os.dup2(terminal, 2); os.close(terminal)
 
 # %% ../nbs/09_cli.ipynb #0289920b
+def _json(text: str):
+    "An option's value read as JSON; a usage error that says so if it is not JSON."
+    try: return json.loads(text)
+    except json.JSONDecodeError as e:
+        raise argparse.ArgumentTypeError(f"expected JSON such as '{{\"units\": 256}}', got {text!r} ({e})") from None
+
 def _option_type(annotation):
     "The argparse type for a config field annotated `annotation`: `X | None` takes an X, and a dict is read as JSON."
     kind = next(t for t in getattr(annotation, "__args__", (annotation,)) if t is not type(None))
-    return json.loads if kind is dict else kind
+    return _json if kind is dict else kind
 
 def _add_train_options(train: argparse.ArgumentParser) -> None:
     "`train`'s options: `--recipe`, `--resume`, one per `TrainConfig` field (its comment as help), `--run-dir` …"
@@ -55,26 +61,34 @@ def _add_train_options(train: argparse.ArgumentParser) -> None:
 
 # %% ../nbs/09_cli.ipynb #8d9aec64
 def _add_export_options(export: argparse.ArgumentParser) -> None:
-    "`export`'s options: `--format` (one of the export chapter's formats), `--output`, `--no-check`, `--json`."
+    "`export`'s options: `--format` (one of the export chapter's formats), `--output`, `--overwrite`, `--no-check` …"
     from mnist_nb.export import EXPORT_DIR, FORMATS
     export.add_argument("--format", default="litert", choices=list(FORMATS), help="saved_model (a folder), litert "
                         "(float32) or litert_int8 (quantised, a quarter of the size); default: litert")
-    export.add_argument("--output", help=f"where to write it (default: RUN_DIR/{EXPORT_DIR}/, or ./{EXPORT_DIR}/ for "
-                        "a .keras file)")
+    export.add_argument("--output", help=f"where to write it, a path that does not exist yet (default: "
+                        f"RUN_DIR/{EXPORT_DIR}/, or ./{EXPORT_DIR}/ for a .keras file, and the format's file name)")
+    export.add_argument("--overwrite", action="store_true", help="replace an earlier export at that path (a file or a "
+                        "SavedModel folder; any other folder is never replaced)")
     export.add_argument("--no-check", action="store_true", help="skip comparing it with the Keras model")
     export.add_argument("--json", action="store_true", help="print the result as JSON")
 
 # %% ../nbs/09_cli.ipynb #9b7b2f2f
+class _Parser(argparse.ArgumentParser):
+    "An `ArgumentParser` whose usage errors are one line: the option, what it expects, and where `--help` is."
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
 def build_parser(with_train_options: bool = True, with_export_options: bool = True) -> argparse.ArgumentParser:
     "The `mnist_nb` parser, with its `train`, `evaluate`, `predict`, `read`, `serve`, `export`, `runs` subcommands."
-    parser = argparse.ArgumentParser(prog="mnist_nb", description="Train, evaluate and use handwritten-digit "
-                                     "recognisers (MNIST): train, evaluate, predict, read, serve, export, runs.")
+    parser = _Parser(prog="mnist_nb", description="Train, evaluate and use handwritten-digit recognisers "
+                     "(MNIST): train, evaluate, predict, read, serve, export, runs.")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--verbose", action="store_true", help="show TensorFlow's own start-up and log messages")
     answering = argparse.ArgumentParser(add_help=False, parents=[common])   # predict, read and serve: a model answers
     answering.add_argument("--run", help="a run directory, a .keras file or an exported model (.tflite, SavedModel "
                            "folder): its model answers (default: the shipped model)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser.commands = commands.choices  # each command's own parser, by name
     train = commands.add_parser("train", parents=[common], help="train a model on MNIST and print its test accuracy",
                                 description="Train a model on MNIST, test it, and save the run.")
     if with_train_options: _add_train_options(train)
@@ -263,7 +277,7 @@ def export_command(args) -> int:
     from mnist_nb.export import _loaded, export, exported_size, load_exported, parity
     from mnist_nb.training import Run
     source = _loaded(args.run_dir)  # once, for the export and the check
-    path = export(source, args.format, args.output)
+    path = export(source, args.format, args.output, args.overwrite)
     result = {"format": args.format, "path": str(path), "bytes": exported_size(path)}
     if not args.no_check:
         (_, _), (x_test, y_test) = load_mnist()
@@ -311,7 +325,11 @@ def main(argv: list[str] | None = None) -> int:
     command = next((arg for arg in argv if not arg.startswith("-")), None)
     if command in _TENSORFLOW_COMMANDS: _import_tensorflow(verbose="--verbose" in argv)
     parser = build_parser(with_train_options=command == "train", with_export_options=command == "export")
-    args = parser.parse_args(argv)
+    try:
+        args, unknown = parser.parse_known_args(argv)
+        if unknown:  # said by the command's own parser, which names the command and its --help
+            parser.commands[args.command].error(f"unrecognized arguments: {' '.join(unknown)}")
+    except SystemExit as e: return e.code  # --help (0), or a usage error already printed (2)
     try:
         return COMMANDS[args.command](args)
     except (ValueError, OSError) as e:  # bad input (MNISTDataError, ImageInputError…) or environment (a path)

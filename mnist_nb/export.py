@@ -7,7 +7,7 @@ __all__ = ['FORMATS', 'EXPORT_DIR', 'representative_images', 'export', 'exported
            'is_exported', 'load_exported', 'parity']
 
 # %% ../nbs/08_export.ipynb #437a9015
-import shutil, tempfile, threading
+import os, tempfile, threading
 from pathlib import Path
 
 import keras
@@ -17,7 +17,7 @@ import tensorflow as tf
 from .data import load_mnist, normalise
 from .inference import load_model
 from .model import probabilities
-from .training import Run, TrainConfig, load_data, load_run
+from .training import Run, TrainConfig, _naming, load_data, load_run
 
 # %% ../nbs/08_export.ipynb #bed52aee
 FORMATS = {"saved_model": "saved_model", "litert": "model.tflite", "litert_int8": "model_int8.tflite"}  # its name
@@ -43,23 +43,38 @@ def _loaded(source) -> Run | keras.Model:
     if isinstance(source, (Run, keras.Model)): return source
     return load_run(source) if Path(source).is_dir() else load_model(source)
 
-def _source_model(source) -> tuple[keras.Model, TrainConfig | None, Path]:
-    "The model of `source` (a `Run`, a run directory, a `.keras` file or a model), the run's config, its folder."
-    source = _loaded(source)
-    if isinstance(source, Run): return source.model, source.config, source.run_dir / EXPORT_DIR
-    return source, None, Path(EXPORT_DIR)
+def _export_folder(source) -> Path:
+    "Where the exports of `source` go by default: its run directory's `export/`, else `./export/`."
+    if isinstance(source, Run): return source.run_dir / EXPORT_DIR
+    is_run_dir = isinstance(source, (str, Path)) and Path(source).is_dir()
+    return Path(source) / EXPORT_DIR if is_run_dir else Path(EXPORT_DIR)
 
-def export(source, format: str = "litert", path: str | Path | None = None) -> Path:
-    "Write the model of `source` (a run, its directory, a `.keras` file, a model) as `format` (`FORMATS`) to `path`."
+_SAVED_MODEL_PARTS = {"saved_model.pb", "fingerprint.pb", "variables", "assets", "assets.extra"}  # all it holds
+
+def _check_writable(path: Path, overwrite: bool) -> None:
+    "Refuse `path` if anything is there, unless `overwrite` and it is a file or a SavedModel folder."
+    if not os.path.lexists(path): return
+    if not overwrite:
+        raise FileExistsError(f"{path}: exists already (expected a new path; overwrite=True, or --overwrite, "
+                              "replaces an earlier export)")
+    if path.is_dir() and not ((path / "saved_model.pb").is_file()
+                              and {p.name for p in path.iterdir()} <= _SAVED_MODEL_PARTS):
+        raise FileExistsError(f"{path}: a folder that is not a SavedModel, never replaced (expected a new path, "
+                              "or an earlier export)")
+
+def export(source, format: str = "litert", path: str | Path | None = None, overwrite: bool = False) -> Path:
+    "Write the model of `source` (a run, its directory, a `.keras` file, a model) as `format` to a new `path`."
     if format not in FORMATS: raise ValueError(f"format: expected one of {', '.join(FORMATS)}, got {format!r}")
-    model, config, folder = _source_model(source)
-    path = Path(path or folder / FORMATS[format])
+    path = Path(path or _export_folder(source) / FORMATS[format])
+    _check_writable(path, overwrite)                      # before anything is loaded or converted
+    source = _loaded(source)
+    model, config = (source.model, source.config) if isinstance(source, Run) else (source, None)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=path.parent, prefix=f".{path.name}.") as temporary:
+    with tempfile.TemporaryDirectory(dir=path.parent, prefix=f".{path.name}.") as temporary, _naming(path):
         written = Path(temporary) / path.name
         if format == "saved_model": model.export(written, format="tf_saved_model", verbose=False)
         else: model.export(written, format="litert", verbose=False, **_litert_options(format, config))
-        if path.is_dir(): shutil.rmtree(path)
+        if os.path.lexists(path): path.replace(Path(temporary) / "replaced")  # deleted with the temporary folder
         written.replace(path)
     return path
 

@@ -5,8 +5,9 @@
 # %% auto #0
 __all__ = ['SCHEDULES', 'DISTRIBUTIONS', 'AUGMENTATION', 'WRITERS', 'CHECKPOINT', 'RUN_FILES', 'TENSORBOARD_LOGS', 'RECIPES',
            'TrainConfig', 'config_from_dict', 'set_seed', 'load_data', 'learning_rate_for', 'random_affine',
-           'random_strokes', 'training_dataset', 'split_validation', 'strategy_for', 'fit', 'model_for', 'new_run_dir',
-           'write_json', 'Run', 'RunInUseError', 'train', 'resume', 'run_metrics', 'read_history', 'load_run']
+           'random_strokes', 'training_dataset', 'split_validation', 'strategy_for', 'TrainingDiverged', 'fit',
+           'model_for', 'new_run_dir', 'write_json', 'Run', 'RunInUseError', 'train', 'resume', 'run_metrics',
+           'read_history', 'load_run']
 
 # %% ../nbs/02_training.ipynb #3b76b398
 import contextlib, csv, functools, inspect, io, json, math, os, shutil, time
@@ -19,7 +20,7 @@ import tensorflow as tf
 from filelock import FileLock, Timeout
 
 from .data import _expect_scaled, load_mnist, normalise
-from .model import MODELS, accuracy_and_loss, build_model, probabilities
+from .model import MODELS, accuracy_and_loss, build_model, load_keras_file, probabilities
 
 # %% ../nbs/02_training.ipynb #3e5f1303
 SCHEDULES = ("one_cycle", "cosine")
@@ -60,9 +61,14 @@ class TrainConfig:
             if value is not None and (not isinstance(value, int) or value < 1): fail(name, "a positive whole number")
         if self.patience is not None and self.patience < 0: fail("patience", "0 or more epochs, or None")
         if not 0 <= self.validation_split < 1: fail("validation_split", "a fraction from 0 up to 1")
+        if self.n_train is not None and math.floor(self.n_train * (1 - self.validation_split)) < 1:  # as split
+            fail("n_train", f"at least {math.ceil(1 / (1 - self.validation_split))} images, to leave one to fit "
+                 f"on after validation_split {self.validation_split}")
         if self.patience is not None and not self.validation_split:
             fail("validation_split", "more than 0 for early stopping (or patience None)")
         if self.learning_rate is not None and not self.learning_rate > 0: fail("learning_rate", "a positive number")
+        if self.learning_rate is not None and not math.isfinite(self.learning_rate):
+            fail("learning_rate", "a finite number (an infinite step trains nothing but NaN)")
         for name in ("beta_1", "beta_2"):
             if getattr(self, name) is not None and not 0 <= getattr(self, name) < 1: fail(name, "a number in [0, 1)")
         if self.schedule is not None and self.schedule not in SCHEDULES:
@@ -78,7 +84,9 @@ class TrainConfig:
 def config_from_dict(values: dict) -> TrainConfig:
     "A `TrainConfig` from a dict (e.g. a run's `config.json`); unknown keys are an error."
     unknown = set(values) - {f.name for f in fields(TrainConfig)}
-    if unknown: raise ValueError(f"config: unknown keys {sorted(unknown)} (expected keys of TrainConfig)")
+    if unknown:
+        raise ValueError(f"config: unknown keys {sorted(unknown)} (expected keys of this version's TrainConfig: "
+                         f"{', '.join(f.name for f in fields(TrainConfig))})")
     return TrainConfig(**values)
 
 # %% ../nbs/02_training.ipynb #9fb9e1d4
@@ -304,11 +312,23 @@ def _fit_distributed(model: keras.Model, x, y, config: TrainConfig, callbacks: l
 # %% ../nbs/02_training.ipynb #a211bf68
 CHECKPOINT = "checkpoint.npz"  # in a run's folder while it trains: all it needs to go on after an interruption
 
+@contextlib.contextmanager
+def _naming(path: Path):
+    "Let an `OSError` raised while the block writes `path` name it: a full disk's `[Errno 28]` names no file."
+    try: yield
+    except OSError as e:
+        if e.filename: raise
+        raise OSError(e.errno, e.strerror or str(e), str(path)) from e
+
 def _replace(path: Path, write) -> None:
     "`write(temporary)` a file beside `path`, then rename it to `path`: a crash leaves the old file or the new, whole."
     path = Path(path)
     temporary = path.with_name("." + path.name)  # the same suffix: Keras and NumPy go by it
-    write(temporary)
+    try:
+        with _naming(path): write(temporary)
+    except BaseException:
+        temporary.unlink(missing_ok=True)        # no half-written file left behind
+        raise
     temporary.replace(path)
 
 def _write_history(path: Path, history: dict) -> None:
@@ -366,6 +386,18 @@ class _Checkpoint(keras.callbacks.Callback):
         "The epoch to start at: the one after the checkpoint's (none left if early stopping had ended the run)."
         return 0 if not self.state else math.inf if self.state["stopped"] else self.state["epochs"]
 
+# %% ../nbs/02_training.ipynb #c71aa301
+class TrainingDiverged(ValueError):
+    "A training run whose loss became NaN or infinite: its model is useless, and no run is saved."
+
+class _StopIfDiverged(keras.callbacks.Callback):
+    "Raise `TrainingDiverged` at the end of an epoch whose training loss is not finite."
+    def on_epoch_end(self, epoch, logs=None):
+        loss = (logs or {}).get("loss")
+        if loss is not None and not math.isfinite(loss):
+            raise TrainingDiverged(f"training diverged in epoch {epoch + 1}: its loss is {loss} (expected a finite "
+                                   "loss; a lower learning rate may help)")
+
 # %% ../nbs/02_training.ipynb #c2d168cb
 def fit(model: keras.Model, x, y, config: TrainConfig, folder: Path | None = None, verbose="auto",
         callbacks: list = ()) -> keras.callbacks.History:
@@ -373,7 +405,7 @@ def fit(model: keras.Model, x, y, config: TrainConfig, folder: Path | None = Non
     stopping = keras.callbacks.EarlyStopping(monitor="val_loss", patience=config.patience) \
         if config.patience is not None else None
     checkpoint = _Checkpoint(folder, stopping) if folder else None  # after EarlyStopping: it saves what that decided
-    callbacks = [*callbacks, *(callback for callback in (stopping, checkpoint) if callback)]
+    callbacks = [_StopIfDiverged(), *callbacks, *(callback for callback in (stopping, checkpoint) if callback)]
     start = min(checkpoint.initial_epoch, config.epochs) if checkpoint else 0
     if config.distribution: history = _fit_distributed(model, x, y, config, callbacks, verbose, start)
     elif not config.augment: history = _fit_in_graph(model, x, y, config, callbacks, verbose, start)
@@ -477,6 +509,9 @@ def train(config: TrainConfig | None = None, run_dir: str | Path | None = None, 
             _replace(partial / "model.keras", model.save)
             write_json(partial / "metrics.json", metrics)
             partial.rename(run_dir)
+        except TrainingDiverged as e:  # nothing worth going on from: its checkpoints lead to the same NaN
+            shutil.rmtree(partial, ignore_errors=True)
+            raise TrainingDiverged(f"{run_dir}: {e}; no run saved") from None
         except BaseException:
             if not (partial / CHECKPOINT).is_file(): shutil.rmtree(partial, ignore_errors=True)  # nothing to go on from
             raise
@@ -517,7 +552,7 @@ def load_run(run_dir: str | Path) -> Run:
     try:
         config, metrics = (json.loads((run_dir / name).read_text()) for name in ("config.json", "metrics.json"))
         config, history = config_from_dict(config), read_history(run_dir / "history.csv")
-        model = keras.saving.load_model(run_dir / "model.keras", safe_mode=True)
+        model = load_keras_file(run_dir / "model.keras")
     except Exception as e:  # whatever is wrong with a file: json's, csv's, Keras's errors and more
         raise ValueError(f"{run_dir}: not a readable run ({type(e).__name__}: {e})") from e
     return Run(run_dir, config, model, history, metrics)

@@ -15,8 +15,9 @@ import numpy as np
 from scipy import ndimage
 
 from .handwriting import photograph
-from .inference import (ImageInputError, _attempt, _default_model, _describe, _image_sources, _is_many,
-                                _prediction, _source_ink, bolden, centre_by_mass, crop_to_ink, fit_to_box, read_image)
+from .inference import (ImageInputError, _attempt, _check_top_k, _default_model, _describe,
+                                _image_sources, _is_many, _prediction, _source_ink, bolden, centre_by_mass,
+                                crop_to_ink, fit_to_box, read_image)
 from .model import probabilities
 
 # %% ../nbs/06_whole_numbers.ipynb #2d7cbba6
@@ -137,13 +138,19 @@ class Number:
     probability: float   # the product of the digits' probabilities
     digits: list         # a `Prediction` per digit, left to right
     boxes: list          # (left, top, right, bottom) of each digit in the image, in pixels
+    size: tuple          # (width, height) of the image, upright, in the pixels of its boxes
     inputs: np.ndarray   # the 28×28 images the model saw, one per digit
     unsure: bool         # some digit is unsure (below UNSURE_BELOW)
 
 # %% ../nbs/06_whole_numbers.ipynb #3f12cafe
+def _in_pixels(box: tuple, scale: tuple) -> tuple:
+    "A `box` found in the ink, in the image's own pixels (`scale`: its pixels per ink pixel, across and down)."
+    (left, top, right, bottom), (across, down) = box, scale
+    return round(left * across), round(top * down), round(right * across), round(bottom * down)
+
 def _read_one(source, model: keras.Model, top_k: int) -> Number:
     "The `Number` in one image."
-    strength = _source_ink(source)
+    strength, scale = _source_ink(source)       # at WORKING_SIDE: a large photo is reduced as it is read
     characters, labels, height = find_characters(strength)
     readings = [_readings(labels, character, height) for character in characters]
     parts = [part for character in readings for reading in character for part in reading]
@@ -155,14 +162,16 @@ def _read_one(source, model: keras.Model, top_k: int) -> Number:
         best = int(np.argmax(scores))
         chosen += range(ends[best] - len(character[best]), ends[best])
         start = ends[-1]
-    name = _describe(source)
+    name, size = _describe(source), _in_pixels((0, 0, *strength.shape[::-1]), scale)[2:]
     digits = [_prediction(f"{name} digit {i + 1}", probs, top_k) for i, probs in enumerate(answers[chosen])]
+    boxes = [_in_pixels(parts[i][2], scale) for i in chosen]
     return Number(name, "".join(str(d.digit) for d in digits), float(np.prod([d.probability for d in digits])),
-                  digits, [parts[i][2] for i in chosen], inputs[chosen], any(d.unsure for d in digits))
+                  digits, boxes, size, inputs[chosen], any(d.unsure for d in digits))
 
 # %% ../nbs/06_whole_numbers.ipynb #39a91d18
 def read_number(images, model: keras.Model | None = None, top_k: int = 3, return_errors: bool = False):
     "The number in one image (a `Number`), or in each of a list or a directory of images (a list; as `predict`)."
+    _check_top_k(top_k)
     model = _default_model() if model is None else model
     read_one = lambda source: _read_one(source, model, top_k)
     numbers = [_attempt(read_one, source, return_errors) for source in _image_sources(images)]

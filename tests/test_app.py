@@ -187,3 +187,100 @@ def test_the_http_api_refuses_a_non_image_and_a_file_over_the_limit(client, phot
     with pytest.raises(Exception, match="(?i)size|large|exceed"):
         client.predict(handle_file(str(big)), api_name="/predict")
     assert client.predict(handle_file(str(photos / "digit0.png")), api_name="/predict")["digit"] >= 0
+
+
+def post(url: str, path: str, body: bytes = b"", headers: dict | None = None, chunked: bool = False) -> tuple:
+    "POST `body` to `path` of the server at `url` (`chunked`: in chunks, its length unsaid): (HTTP status, JSON)."
+    import http.client, json
+    from urllib.parse import urlparse
+    where = urlparse(url)
+    connection = http.client.HTTPConnection(where.hostname, where.port, timeout=120)
+    if chunked: connection.request("POST", path, iter([body]), headers or {}, encode_chunked=True)
+    else: connection.request("POST", path, body, headers or {})
+    response = connection.getresponse()
+    answer = json.loads(response.read())
+    connection.close()
+    return response.status, answer
+
+
+def test_the_plain_api_answers_as_predict_does(server, photos):
+    "POST an image file's bytes to /v1/predict or /v1/read_number: one request, the answer as predict gives it."
+    from mnist_nb import predict, read_number
+    files = sorted(photos.glob("digit*.png"))
+    answers = [post(server, "/v1/predict?top_k=2", f.read_bytes()) for f in files]
+    expected = predict(files, top_k=2)
+    assert [status for status, _ in answers] == [200] * len(files)
+    assert [a["digit"] for _, a in answers] == [p.digit for p in expected]
+    assert [[d for d, _ in a["top"]] for _, a in answers] == [[d for d, _ in p.top] for p in expected]
+    np.testing.assert_allclose([a["probability"] for _, a in answers], [p.probability for p in expected], atol=1e-5)
+    status, number = post(server, "/v1/read_number", (photos / "number.png").read_bytes())
+    local = read_number(photos / "number.png")
+    assert status == 200 and (number["text"], [d["box"] for d in number["digits"]]) == (local.text,
+                                                                                       [list(b) for b in local.boxes])
+
+
+def test_the_server_refuses_what_it_cannot_bound_and_keeps_answering(server, photos):
+    "A claimed 200 MB body: 413 before it is sent; no length: 411; an unknown API name: 404; not an image: 400."
+    import http.client
+    from urllib.parse import urlparse
+    where = urlparse(server)
+    connection = http.client.HTTPConnection(where.hostname, where.port, timeout=30)
+    connection.putrequest("POST", "/gradio_api/queue/join")       # headers only: the body is never sent
+    connection.putheader("Content-Type", "application/json"); connection.putheader("Content-Length", str(200 * 2**20))
+    connection.endheaders()
+    assert connection.getresponse().status == 413
+    connection.close()
+    chunked = post(server, "/v1/predict", (photos / "digit0.png").read_bytes(), chunked=True)
+    assert chunked[0] == 411 and "without Content-Length" in chunked[1]["error"]
+    for path in ("/gradio_api/call/nope", "/gradio_api/run/nope", "/gradio_api/call/v2/nope"):
+        status, answer = post(server, path, b'{"data": []}', {"Content-Type": "application/json"})
+        assert status == 404 and answer["error"].startswith("no API named 'nope' (expected one of "), (path, answer)
+    assert post(server, "/v1/predict", b"a shopping list") == (400, {"error": "image: not an image (expected PNG, "
+                                                                     "JPEG, BMP or another format Pillow reads)"})
+    assert post(server, "/v1/predict", (photos / "digit0.png").read_bytes())[0] == 200
+
+
+@pytest.fixture(scope="module")
+def turned(tmp_path_factory, mnist):
+    "A photo of a 6 stored in all eight EXIF orientations."
+    from test_limits import oriented
+    six = mnist["y_test"].tolist().index(6)
+    photo = render_on_canvas(mnist["x_test"][six], (320, 260), 7, (0.4, 0.5), "RGB")
+    return oriented(photo, tmp_path_factory.mktemp("turned"), "six")
+
+
+def test_every_exif_orientation_is_read_upright_by_the_app(server, client, page, turned):
+    "Stored upside down or sideways, a photo of a 6 is a 6 through the plain API, Gradio's API and the page."
+    assert [post(server, "/v1/predict", f.read_bytes())[1]["digit"] for f in turned] == [6] * 8
+    assert [client.predict(handle_file(str(f)), api_name="/predict")["digit"] for f in turned[2:8:3]] == [6, 6]
+    upload(page, turned[2])                                   # Orientation 3: upside down, once read as a 9
+    assert answer_of(page) == "6"
+
+
+def test_a_small_photo_is_not_held_up_by_a_huge_one(server, photos, mnist, tmp_path):
+    "A 50-megapixel PNG is being read when a small photo arrives: the small one is answered first (two workers)."
+    import threading
+    huge = tmp_path / "huge.png"   # clean paper: a small file (an upload), which no decoder can read smaller
+    render_on_canvas(mnist["x_test"][5], (6120, 8160), 150, (0.4, 0.4)).save(huge)
+    finished = []
+    slow = threading.Thread(target=lambda: finished.append(("huge", post(server, "/v1/predict", huge.read_bytes()))))
+    slow.start()
+    time.sleep(0.05)                                          # it is sent, and being decoded
+    finished.append(("small", post(server, "/v1/predict", (photos / "digit0.png").read_bytes())))
+    slow.join()
+    assert [name for name, _ in finished] == ["small", "huge"], finished
+    assert [answer[0] for _, answer in finished] == [200, 200]
+
+
+def test_uploads_are_deleted_from_the_cache(tmp_path, monkeypatch, photos):
+    "An upload stays in Gradio's cache for the app's upload lifetime (here 2 s), then it is deleted."
+    from fastapi.testclient import TestClient
+    from mnist_nb.app import server_app
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "cache"))
+    with TestClient(server_app(upload_lifetime=2)) as app:
+        with open(photos / "digit0.png", "rb") as f: uploaded = app.post("/gradio_api/upload", files={"files": f})
+        path = Path(uploaded.json()[0])
+        assert path.is_file() and (tmp_path / "cache") in path.parents
+        deadline = time.monotonic() + 30
+        while path.exists() and time.monotonic() < deadline: time.sleep(0.5)
+        assert not path.exists()

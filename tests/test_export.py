@@ -74,12 +74,15 @@ def test_parity_on_the_test_set(run, mnist):
     assert int8["keras_accuracy"] > 0.9, results
 
 
-def test_export_replaces_whole_and_leaves_nothing_behind(run):
-    "Exporting again replaces the file; no temporary file or folder stays beside it."
+def test_export_refuses_an_earlier_export_and_replaces_it_whole_when_asked(run):
+    """Exporting again onto an earlier export is refused and leaves it as it was; with overwrite=True it is replaced,
+    and no temporary file or folder stays beside it."""
     folder = run.run_dir / "export"
     before = (folder / FORMATS["litert"]).read_bytes()
-    assert export(run, "litert") == folder / FORMATS["litert"]
-    export(run, "saved_model")
+    with pytest.raises(FileExistsError, match="model.tflite: exists already"): export(run, "litert")
+    assert (folder / FORMATS["litert"]).read_bytes() == before
+    assert export(run, "litert", overwrite=True) == folder / FORMATS["litert"]
+    export(run, "saved_model", overwrite=True)
     assert sorted(p.name for p in folder.iterdir()) == sorted(FORMATS.values())
     assert (folder / FORMATS["litert"]).read_bytes() == before  # the same model converts to the same bytes
 

@@ -10,6 +10,7 @@ from PIL import Image
 
 from mnist_nb.cli import main
 from mnist_nb.data import MAX_IDX_BYTES, NPZ_KEYS
+from mnist_nb.inference import DEFAULT_MODEL
 from test_data import write_idx_dir
 
 
@@ -55,6 +56,21 @@ def png_claiming(width: int, height: int) -> bytes:
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
     rows = zlib.compress(bytes(3 * (width + 1)))
     return b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", header) + png_chunk(b"IDAT", rows) + png_chunk(b"IEND", b"")
+
+
+def png_with_text_bomb(image: Image.Image) -> bytes:
+    "A PNG of `image` with a zTXt chunk before its pixels whose text inflates to 64 MB (a 1 GB one reads the same)."
+    png = png_bytes(image)
+    bomb = png_chunk(b"zTXt", b"Comment\x00\x00" + zlib.compress(bytes(2**26), 9))
+    return png[:33] + bomb + png[33:]  # after the signature and IHDR
+
+
+def keras_bomb(path: Path) -> Path:
+    "A `.keras` file whose config.json inflates to 64 MB (of spaces, a few hundred kB compressed)."
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("metadata.json", "{}")
+        archive.writestr("config.json", "{" + " " * 2**26 + "}")
+    return path
 
 
 def a_run(folder: Path, **broken: str) -> Path:
@@ -116,6 +132,11 @@ CASES = [
      "b.png: blank image"),
     ("image", "read-a-text-file", lambda t, m: ["read", file(t / "n.jpg", "1234")], "n.jpg: not an image"),
     ("image", "empty-folder", lambda t, m: ["predict", t], "no image files in this directory"),
+    ("image", "png-text-bomb-among-good", lambda t, m: ["predict", file(t / "a.png", png_bytes(photo_of(m["x_test"][0]))),
+                                                        file(t / "text.png", png_with_text_bomb(photo_of(m["x_test"][1])))],
+     "text.png: cannot open (Decompressed data too large"),
+    ("image", "png-claiming-120-megapixels", lambda t, m: ["read", file(t / "wide.png", png_claiming(12_000, 10_000))],
+     "wide.png: 12000×10000 pixels is too large"),  # and no warning of Pillow's on a second line
     # arguments and the environment
     ("argument", "learning-rate-negative", lambda t, m: ["train", "--learning-rate", "-1"], "learning_rate: expected"),
     ("argument", "learning-rate-nan", lambda t, m: ["train", "--learning-rate", "nan"], "learning_rate: expected"),
@@ -129,6 +150,17 @@ CASES = [
      "expected arguments of seed_mlp"),
     ("argument", "model-kwargs-not-a-dict", lambda t, m: ["train", "--model-kwargs", "[1, 2]"],
      "model_kwargs: expected a dict"),
+    ("argument", "learning-rate-inf", lambda t, m: ["train", "--learning-rate", "inf"],
+     "learning_rate: expected a finite number"),
+    ("argument", "n-train-one", lambda t, m: ["train", "--n-train", "1"],
+     "n_train: expected at least 2 images, to leave one to fit on after validation_split 0.2, got 1"),
+    ("argument", "model-kwargs-not-json", lambda t, m: ["train", "--model-kwargs", "{bad"],
+     "argument --model-kwargs: expected JSON such as '{\"units\": 256}', got '{bad'"),
+    ("argument", "unknown-option", lambda t, m: ["train", "--learning-rte", "0.1"],
+     "unrecognized arguments: --learning-rte 0.1 (see mnist_nb train --help)"),
+    ("argument", "export-format-onnx", lambda t, m: ["export", t, "--format", "onnx"],
+     "argument --format: invalid choice: 'onnx'"),
+    ("argument", "predict-without-images", lambda t, m: ["predict"], "the following arguments are required: images"),
     ("argument", "unknown-recipe", lambda t, m: ["train", "--recipe", "fastest"], "recipe: expected one of"),
     ("argument", "unknown-distribution", lambda t, m: ["train", "--distribution", "horovod"],
      "distribution: expected None or one of mirrored, multiworker, tpu"),
@@ -151,11 +183,18 @@ CASES = [
     ("run", "evaluate-corrupt-config", lambda t, m: ["evaluate", a_run(t / "r", config_json="{")],
      "not a readable run (JSONDecodeError"),
     ("run", "evaluate-unknown-config-key", lambda t, m: ["evaluate", a_run(t / "r", config_json='{"gpu": 1}')],
-     "unknown keys ['gpu']"),
+     "unknown keys ['gpu'] (expected keys of this version's TrainConfig: model, model_kwargs,"),
     ("run", "evaluate-corrupt-history", lambda t, m: ["evaluate", a_run(t / "r", history_csv="epoch,loss\n0,x\n")],
      "not a readable run"),
     ("run", "predict-with-a-corrupt-model", lambda t, m: ["predict", "--run", file(t / "m.keras", "x"), t],
-     "m.keras: cannot load the model"),
+     "m.keras: cannot load the model (not a .keras model file"),
+    ("run", "predict-with-a-truncated-model", lambda t, m: ["predict", "--run", file(t / "cut.keras",
+                                                            DEFAULT_MODEL.read_bytes()[:100_000]), t],
+     "cut.keras: cannot load the model (not a .keras model file"),
+    ("run", "predict-with-a-model-bomb", lambda t, m: ["predict", "--run", keras_bomb(t / "bomb.keras"), t],
+     "bomb.keras: cannot load the model (its archive inflates to 67,108,868 bytes, config.json 67,108,866"),
+    ("run", "evaluate-a-run-whose-model-is-a-bomb", lambda t, m: ["evaluate", keras_bomb(a_run(t / "r") / "model.keras")
+                                                                  .parent], "config.json 67,108,866 (expected at most"),
 ]
 
 

@@ -135,15 +135,20 @@ def test_runs_lists_unreadable_runs_without_losing_the_others(quick_run, tmp_pat
     assert lines[3].split()[:4] == [str(garbled), "-", "-", "unreadable"]
 
 
-def test_a_16_bit_png_is_read_like_its_8_bit_twin(quick_run, tmp_path, mnist):
-    "A real digit saved as a 16-bit greyscale PNG is not 'blank': it gets the 8-bit PNG's answer and probability."
+def test_a_16_bit_png_and_a_float_tiff_are_read_like_their_8_bit_twin(quick_run, tmp_path, mnist):
+    """A real digit saved as a 16-bit greyscale PNG, or as a TIFF of floats in [0, 1], is not 'blank': it gets the
+    8-bit PNG's answer and probability."""
     photo = render_on_canvas(mnist["x_test"][0], (300, 400), 6.0, (0.3, 0.6), "L")
     photo.save(tmp_path / "eight.png")
     sixteen = Image.fromarray(np.asarray(photo, np.uint16) * 257)
     sixteen.save(tmp_path / "sixteen.png")
     assert Image.open(tmp_path / "sixteen.png").mode.startswith("I")  # Pillow really wrote 16 bits
-    result = mnist_nb("predict", "--run", quick_run, tmp_path / "eight.png", tmp_path / "sixteen.png", "--json")
+    Image.fromarray(np.asarray(photo, np.float32) / 255).save(tmp_path / "floats.tif")
+    assert Image.open(tmp_path / "floats.tif").mode == "F"            # and 32-bit floats
+    result = mnist_nb("predict", "--run", quick_run, tmp_path / "eight.png", tmp_path / "sixteen.png",
+                      tmp_path / "floats.tif", "--json")
     assert result.returncode == 0, result.stderr
-    eight, sixteen = json.loads(result.stdout)
-    assert eight["digit"] == sixteen["digit"] == mnist["y_test"][0]
-    assert abs(eight["probability"] - sixteen["probability"]) < 1e-4
+    eight, *others = json.loads(result.stdout)
+    for other in others:
+        assert eight["digit"] == other["digit"] == mnist["y_test"][0]
+        assert abs(eight["probability"] - other["probability"]) < 1e-4

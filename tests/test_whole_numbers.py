@@ -80,3 +80,20 @@ def test_bad_input_is_one_clear_error(tmp_path):
     (tmp_path / "a.txt.png").write_text("not an image")
     with pytest.raises(ImageInputError, match="not an image"):
         read_number(tmp_path / "a.txt.png")
+
+
+def test_a_large_photo_is_read_as_its_small_twin_with_boxes_in_its_own_pixels(test_digits):
+    """A number photographed at 8 times the size (over 1,024 pixels wide) is reduced as it is read: the same digits,
+    and boxes in the large photo's own pixels, 8 times the small one's."""
+    from PIL import Image
+    x, y = test_digits
+    row = 255 - np.pad(compose_number(x[:5], [0.4] * 4, np.random.default_rng(2)), 12)
+    small = Image.fromarray(row)
+    big = small.resize((small.width * 8, small.height * 8), Image.BICUBIC)
+    assert big.width > 1024                                   # over WORKING_SIDE: reduced
+    little, large = read_number(small), read_number(big)
+    assert little.text == large.text == "".join(map(str, y[:5]))
+    assert (little.size, large.size) == (small.size, big.size)
+    for a, b in zip(little.boxes, large.boxes):
+        assert all(abs(8 * u - v) <= 24 for u, v in zip(a, b)), (a, b)
+        assert 0 <= b[0] < b[2] <= big.width and 0 <= b[1] < b[3] <= big.height
