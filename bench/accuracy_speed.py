@@ -46,7 +46,7 @@ def reference_child() -> dict:
 
 
 def recipe_child(recipe: str, seed: int) -> dict:
-    from mnist_nb.training import RECIPES, train
+    from mnist_nb.runs import RECIPES, train
     with tempfile.TemporaryDirectory() as tmp:
         run = train(replace(RECIPES[recipe], seed=seed), Path(tmp) / "run", verbose=0)
     return {"seed": seed, "seconds": run.metrics["train_seconds"], "test_accuracy": run.metrics["test_accuracy"]}

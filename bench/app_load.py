@@ -127,7 +127,7 @@ def main():
     args = parser.parse_args()
     import numpy as np
     from mnist_nb.data import load_mnist
-    from mnist_nb.handwriting import phone_photo, photograph
+    from mnist_nb.images import phone_photo, photograph
     _, (x_test, y_test) = load_mnist()
     rng, folder = np.random.default_rng(0), Path(tempfile.mkdtemp())
     paths, photos, phones = [], [], []

@@ -39,7 +39,7 @@ def main():
     from mnist_nb.export import FORMATS, export, exported_size, load_exported, parity
     from mnist_nb.inference import DEFAULT_MODEL, load_model
     from mnist_nb.model import probabilities
-    from mnist_nb.training import RECIPES, train
+    from mnist_nb.runs import RECIPES, train
     if not Path(args.run).is_dir(): train(RECIPES["seed"], args.run, verbose=2)
     _, (x_test, y_test) = load_mnist()
     x_test = normalise(x_test)

@@ -51,7 +51,7 @@ def main():
     args = parser.parse_args()
     import numpy as np
     from mnist_nb.data import load_mnist, normalise
-    from mnist_nb.handwriting import photograph
+    from mnist_nb.images import photograph
     from mnist_nb.inference import load_model, predict, prepare, probabilities
     from mnist_nb.model import build_model
     _, (x_test, y_test) = load_mnist()

@@ -31,7 +31,7 @@ def photos(folder: Path) -> list:
     "The benchmark's photos, written into `folder`: (path, size, pen, label) each."
     import numpy as np
     from mnist_nb.data import load_mnist
-    from mnist_nb.handwriting import phone_photo
+    from mnist_nb.images import phone_photo
     _, (x_test, y_test) = load_mnist()
     rng, made = np.random.default_rng(0), []
     for i, (size, pen) in enumerate((size, pen) for size in SIZES for pen in PENS):
@@ -70,7 +70,7 @@ def at_side(side: int, path: Path) -> tuple:
             start = time.perf_counter()
             prepared = inference.prepare(path)
             times.append(time.perf_counter() - start)
-        return int(probabilities(inference._default_model(), prepared[None])[0].argmax()), min(times)
+        return int(probabilities(inference.shipped_model(), prepared[None])[0].argmax()), min(times)
     finally: inference.WORKING_SIDE = default
 
 

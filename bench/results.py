@@ -20,7 +20,7 @@ RESULTS, RUNS, INDEX = ROOT / "bench" / "results.json", ROOT / "bench" / "runs",
 
 def run_recipe(name: str, seed: int | None = None):
     "Train recipe `name` (with `seed`, else its own) into bench/runs, or reuse that run when it is already there."
-    from mnist_nb.training import RECIPES, load_run, train
+    from mnist_nb.runs import RECIPES, load_run, train
     config = RECIPES[name] if seed is None else replace(RECIPES[name], seed=seed)
     run_dir = RUNS / f"{name}-seed{config.seed}"
     if (run_dir / "metrics.json").is_file() and load_run(run_dir).config == config:
@@ -42,7 +42,7 @@ def recipe_row(name: str) -> dict:
 def ensemble_row(spec: str) -> dict:
     "An ensemble row: `+`-joined parts, each `RECIPE` (its run) or `RECIPE:N` (N runs of it: its seed, +1, …)."
     from mnist_nb.evaluation import evaluate_ensemble
-    from mnist_nb.training import RECIPES
+    from mnist_nb.runs import RECIPES
     parts = [part.partition(":") for part in spec.split("+")]  # (recipe, ":", N or "")
     # the first run of each part is the recipe's own, then its seed + 1, + 2, …
     runs = [run_recipe(name, RECIPES[name].seed + k) for name, _, n in parts for k in range(int(n or 1))]
@@ -103,7 +103,7 @@ def write_table(rows: list, info: dict) -> None:
 
 
 def main():
-    from mnist_nb.training import RECIPES
+    from mnist_nb.runs import RECIPES
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("recipes", nargs="*", help=f"recipes to (re)measure (default: all of {', '.join(RECIPES)})")
     parser.add_argument("--ensemble", action="append", default=[], metavar="RECIPE:N|A+B+…",

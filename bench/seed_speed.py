@@ -32,7 +32,8 @@ def child(side: str, seed: int) -> dict:
         history, accuracy = seed_notebook([times])
         epochs = len(history.history["loss"])
     else:
-        from mnist_nb.training import TrainConfig, train
+        from mnist_nb.runs import train
+        from mnist_nb.training import TrainConfig
         with tempfile.TemporaryDirectory() as tmp:
             run = train(TrainConfig(seed=seed), Path(tmp) / "run", verbose=0, callbacks=[times])
         accuracy, epochs = run.metrics["test_accuracy"], run.metrics["epochs"]

@@ -23,7 +23,8 @@ def main():
     from mnist_nb.data import load_mnist
     from mnist_nb.handwriting import load_usps
     from mnist_nb.inference import load_model
-    from mnist_nb.whole_numbers import LAYOUTS, number_accuracy
+    from mnist_nb.images import LAYOUTS
+    from mnist_nb.whole_numbers import number_accuracy
     model = load_model(args.run)
     sources = {"MNIST test": load_mnist()[1]} | ({"USPS": load_usps()} if os.environ.get("MNIST_NB_USPS") else {})
     rows = []

@@ -3,7 +3,7 @@ import dataclasses, re, subprocess, sys
 from pathlib import Path
 
 import mnist_nb
-from photos import render_on_canvas
+from mnist_nb.images import render_on_canvas
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,7 +24,8 @@ def test_import_and_help_load_no_tensorflow():
 
 def test_every_public_name_resolves_to_its_chapter():
     assert set(mnist_nb.__all__) >= {"train", "RECIPES", "TrainConfig", "evaluate_run", "predict", "load_run"}
-    for name in mnist_nb.__all__:
+    assert set(mnist_nb.__all__) == {*mnist_nb._MODULE_OF, "import_tensorflow"}  # and the one defined here
+    for name in mnist_nb._MODULE_OF:
         value = getattr(mnist_nb, name)
         assert getattr(sys.modules[f"mnist_nb.{mnist_nb._MODULE_OF[name]}"], name) is value
         assert name in dir(mnist_nb)

@@ -12,7 +12,7 @@ pytest.importorskip("gradio", reason="the app's extra is not installed: pip inst
 from gradio_client import Client, handle_file
 from playwright.sync_api import expect, sync_playwright
 
-from photos import render_on_canvas
+from mnist_nb.images import render_on_canvas
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SCREENSHOTS = os.environ.get("MNIST_NB_SCREENSHOTS")  # a folder to keep the screenshots in (the docs' app.png)
@@ -73,7 +73,7 @@ def photos(tmp_path_factory, mnist):
     "Photos of the first eight MNIST test digits (dark ink on light paper), a number, and a text file named .png."
     folder = tmp_path_factory.mktemp("photos")
     for i in range(8): render_on_canvas(mnist["x_test"][i], (240, 320), 5).save(folder / f"digit{i}.png")
-    from mnist_nb.whole_numbers import compose_number
+    from mnist_nb.images import compose_number
     row = 255 - np.pad(compose_number(mnist["x_test"][:4], [0.3, 0.25, 0.35], np.random.default_rng(0)), 20)
     Image.fromarray(row).resize((row.shape[1] * 4, row.shape[0] * 4), Image.BICUBIC).save(folder / "number.png")
     (folder / "note.png").write_text("this is a text file, not an image\n")

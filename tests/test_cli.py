@@ -100,7 +100,7 @@ def wait_for(condition, timeout: float = 120) -> None:
 
 def epochs_done(partial: Path) -> int:
     "How many epochs the run training into `partial` has checkpointed (0 before the first)."
-    from mnist_nb.training import CHECKPOINT, _read_checkpoint
+    from mnist_nb.runs import CHECKPOINT, _read_checkpoint
     try: return _read_checkpoint(partial / CHECKPOINT)[1].get("epochs", 0)
     except (OSError, ValueError): return 0  # not there yet
 
@@ -183,7 +183,7 @@ def test_an_unknown_recipe_exits_2():
 def test_read_gives_the_number_its_digits_and_boxes(tmp_path, mnist):
     import numpy as np
     from PIL import Image
-    from mnist_nb.whole_numbers import compose_number
+    from mnist_nb.images import compose_number
     row = 255 - np.pad(compose_number(mnist["x_test"][10:15], [0.3] * 4, np.random.default_rng(0)), 16)
     Image.fromarray(row).resize((row.shape[1] * 3, row.shape[0] * 3)).save(tmp_path / "number.png")
     expected = "".join(map(str, mnist["y_test"][10:15]))

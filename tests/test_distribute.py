@@ -18,7 +18,8 @@ SPLIT_AND_TRAIN = textwrap.dedent("""
     if replicas > 1:  # before TensorFlow starts: this CPU as `replicas` logical devices
         tf.config.set_logical_device_configuration(tf.config.list_physical_devices("CPU")[0],
                                                    [tf.config.LogicalDeviceConfiguration()] * replicas)
-    from mnist_nb.training import TrainConfig, train
+    from mnist_nb.runs import train
+    from mnist_nb.training import TrainConfig
     run = train(TrainConfig(**config), run_dir, verbose=0)
     np.savez(run_dir + "/weights.npz", *run.model.get_weights())
 """)
@@ -76,7 +77,7 @@ def test_two_workers_train_one_model(tmp_path):
     metrics = [json.loads((run / "metrics.json").read_text()) for run in runs]
     assert [m["replicas"] for m in metrics] == [2, 2]
     assert (runs[0] / "history.csv").read_text() == (runs[1] / "history.csv").read_text()
-    from mnist_nb.training import load_run
+    from mnist_nb.runs import load_run
     weights = [load_run(run).model.get_weights() for run in runs]
     for a, b in zip(*weights): np.testing.assert_array_equal(a, b)
     history = [line.split(",") for line in (runs[0] / "history.csv").read_text().splitlines()]
@@ -106,7 +107,7 @@ def test_keras_fit_under_two_workers(tmp_path):
 def test_distributed_recipe_without_validation(tmp_path):
     "An augmented recipe with no validation split (as most recipes are), distributed, trains, learns and saves."
     from dataclasses import replace
-    from mnist_nb.training import RECIPES, load_run, train
+    from mnist_nb.runs import RECIPES, load_run, train
     config = replace(RECIPES["half_minute"], n_train=4096, epochs=2, distribution="mirrored")
     run = train(config, tmp_path / "run", verbose=0)
     assert sorted(run.history) == ["accuracy", "loss"] and run.metrics["replicas"] >= 1

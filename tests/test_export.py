@@ -8,7 +8,8 @@ import pytest
 from mnist_nb.data import normalise
 from mnist_nb.export import FORMATS, export, load_exported, parity
 from mnist_nb.model import probabilities
-from mnist_nb.training import TrainConfig, train
+from mnist_nb.runs import train
+from mnist_nb.training import TrainConfig
 
 ENV = {name: value for name, value in os.environ.items() if name != "TF_CPP_MIN_LOG_LEVEL"}
 

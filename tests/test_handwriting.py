@@ -56,7 +56,7 @@ def test_the_shipped_model_is_small_and_loads_with_keras_alone(tmp_path):
 
 
 def write_digit(mnist, folder: Path) -> Path:
-    from photos import render_on_canvas
+    from mnist_nb.images import render_on_canvas
     folder.mkdir(exist_ok=True)
     render_on_canvas(mnist["x_test"][0], (240, 320)).convert("RGB").save(folder / "my_digit.jpg")
     return folder / "my_digit.jpg"

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from photos import render_on_canvas
+from mnist_nb.images import render_on_canvas
 from test_cli import mnist_nb
 
 

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 from PIL import ExifTags, Image, ImageOps
 
-from mnist_nb.handwriting import phone_photo
+from mnist_nb.images import phone_photo
 from mnist_nb.inference import DEFAULT_MODEL
-from photos import render_on_canvas
+from mnist_nb.images import render_on_canvas
 from test_cli import ENV, mnist_nb
 
 STORED = {1: None, 2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180,  # how a camera stores the pixels

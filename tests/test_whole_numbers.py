@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from mnist_nb.inference import ImageInputError
-from mnist_nb.whole_numbers import _cuts, compose_number, find_characters, read_number
+from mnist_nb.images import compose_number
+from mnist_nb.whole_numbers import _cuts, find_characters, read_number
 
 
 def strokes(shape, *rectangles) -> np.ndarray:

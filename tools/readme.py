@@ -15,7 +15,8 @@ def cell_markdown(cell: dict) -> str | None:
     source = "".join(cell["source"])
     if cell["cell_type"] == "markdown":
         link = r"\]\((\d\d_\w+\.ipynb(?:#[\w-]+)?|images/[\w.-]+)\)"  # a chapter (or a section of one), an image
-        return re.sub(link, r"](nbs/\1)", source)  # links relative to nbs/
+        source = re.sub(link, r"](nbs/\1)", source)  # links relative to nbs/ …
+        return re.sub(r"\]\(\.\./", "](", source)  # … and to the repository's root, from nbs/
     lines = source.splitlines()
     if cell["cell_type"] != "code" or any(re.fullmatch(r"#\|\s*hide\s*", line) for line in lines): return None
     code = "\n".join(line for line in lines if not line.startswith("#|"))
