@@ -301,12 +301,11 @@ class RunSummary:
 
 def _summary(run_dir: Path) -> RunSummary:
     "A run directory's summary: finished, unfinished (a `.partial` folder), or unreadable and why."
-    if run_dir.name.endswith(".partial"):
-        history = run_dir / "history.csv"
-        lines = history.read_text().count("\n") if history.is_file() else 1
-        return RunSummary(run_dir, None, max(lines - 1, 0), None,
-                          "unfinished (training, or interrupted)")
     try:
+        if run_dir.name.endswith(".partial"):
+            history = run_dir / "history.csv"
+            epochs = len(next(iter(read_history(history).values()), [])) if history.is_file() else 0
+            return RunSummary(run_dir, None, epochs, None, "unfinished (training, or interrupted)")
         metrics, config = (json.loads((run_dir / f).read_text())
                            for f in ("metrics.json", "config.json"))
         return RunSummary(run_dir, config["model"], metrics["epochs"], metrics["test_accuracy"])
