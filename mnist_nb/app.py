@@ -22,9 +22,9 @@ from gradio.data_classes import FileData
 from PIL import Image
 
 from .inference import (
-    MAX_PIXELS, ImageInputError, Prediction, describe_image, load_model, predict, prepare,
-    read_image, shipped_model)
-from .model import probabilities
+    COVERAGE, MAX_PIXELS, ImageInputError, Prediction, describe_image, load_model, not_a_digit,
+    predict, prepare, read_image, shipped_model, shipped_scores)
+from .model import probabilities, set_threshold
 from .whole_numbers import read_number
 
 # %% ../nbs/09_app.ipynb #6b355171
@@ -41,13 +41,28 @@ def _sureness(probability: float, unsure: bool) -> str:
                                         if unsure else "")
 
 # %% ../nbs/09_app.ipynb #02988895
+def _sets(model: keras.Model) -> dict:
+    """`predict`'s answer-set arguments for `model`: sets at `COVERAGE` for the shipped model (its
+    own calibration); none for others."""
+    shipped = shipped_model.cache_info().currsize and model is shipped_model()
+    return {"coverage": COVERAGE, "calibration": shipped_scores()} if shipped else {}
+
+def _answer(p: Prediction) -> str:
+    "The page's answer for one image, in words: the digit (or the set), how sure, or *not a digit*."
+    if p.not_a_digit:
+        return (f"## not a digit\nThis looks like no digit at all (a letter, a symbol, a "
+                f"picture?). Were it one, the best guess would be {p.digit} ({p.probability:.0%}).")
+    digits = " or ".join(map(str, p.set)) if p.set else str(p.digit)
+    return f"## {digits}\n{_sureness(p.probability, p.unsure)}"
+
 def _digit_view(image, model: keras.Model) -> tuple:
     "What the page shows for one digit: answer, top-3 probabilities, the 28×28 input, and no boxes."
     # prepared once: shown, and given to the model
-    seen = prepare(image)
-    p = Prediction.from_probabilities(describe_image(image), probabilities(model, seen[None])[0])
-    answer = f"## {p.digit}\n{_sureness(p.probability, p.unsure)}"
-    return answer, {str(d): q for d, q in p.top}, _magnify(seen[None], 8), None
+    seen, sets = prepare(image), _sets(model)
+    threshold = set_threshold(sets["calibration"], sets["coverage"]) if sets else None
+    p = Prediction.from_probabilities(describe_image(image), probabilities(model, seen[None])[0],
+                                      3, not_a_digit(seen[None])[0], threshold)
+    return _answer(p), {str(d): q for d, q in p.top}, _magnify(seen[None], 8), None
 
 # the photo under a number's boxes is shown at most this large: a screen's worth, not a phone's
 _SHOWN_SIDE = 800
@@ -57,6 +72,7 @@ def _number_view(image, model: keras.Model) -> tuple:
     digit and probability."""
     n = read_number(image, model)
     answer = f"## {n.text}\n{_sureness(n.probability, n.unsure)} (all {len(n.text)} digits)"
+    if n.skipped: answer += f"; {n.skipped} more character(s) read as no digit, left out"
     shown = read_image(image, _SHOWN_SIDE).convert("RGB")          # upright, as the boxes are
     scale = shown.width / n.size[0]
     boxes = [(tuple(round(v * scale) for v in box), f"{d.digit} ({d.probability:.0%})")
@@ -117,7 +133,7 @@ def _refusing_unreadable(image_box: gr.Image) -> gr.Image:
 def _prediction_json(p) -> dict:
     "A `Prediction` as the API returns it."
     return {"digit": p.digit, "probability": p.probability, "top": [[d, q] for d, q in p.top],
-            "unsure": p.unsure}
+            "unsure": p.unsure, "not_a_digit": p.not_a_digit, "set": p.set}
 
 def _number_json(n) -> dict:
     """A `Number` as the API returns it: text, probability, unsure, each digit with its box (left,
@@ -129,7 +145,7 @@ def _api(model: keras.Model) -> None:
     "The app's two JSON endpoints, `/predict` and `/read_number`, in the Blocks being built."
     def predict_digit(image: FileData) -> dict:
         "The digit in an image file: digit, probability, top 3 [[digit, probability], …], unsure."
-        return _prediction_json(predict(_api_path(image), model))
+        return _prediction_json(predict(_api_path(image), model, **_sets(model)))
     def read_whole_number(image: FileData) -> dict:
         """The number in an image file: text, probability, unsure, each digit with its box (left,
         top, right, bottom)."""
@@ -182,7 +198,8 @@ def _plain_api(model: keras.Model) -> fastapi.APIRouter:
     async def predict_digit(request: fastapi.Request, top_k: int = fastapi.Query(3, ge=1, le=10)):
         """The digit in the image file that is the request's body: digit, probability, top digits,
         unsure."""
-        return await answer(request, lambda image: _prediction_json(predict(image, model, top_k)))
+        return await answer(request, lambda image: _prediction_json(
+            predict(image, model, top_k, **_sets(model))))
     @router.post("/read_number")
     async def read_a_number(request: fastapi.Request):
         """The number in the image file that is the request's body: text, probability, unsure,

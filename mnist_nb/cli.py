@@ -74,6 +74,15 @@ def _add_export_options(export: argparse.ArgumentParser) -> None:
     export.add_argument("--json", action="store_true", help="print the result as JSON")
 
 # %% ../nbs/11_cli.ipynb #9b7b2f2f
+def _coverage(text: str) -> float:
+    "`--coverage`'s value: a probability strictly between 0 and 1."
+    try: value = float(text)
+    except ValueError: value = None
+    if value is None or not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"expected a probability between 0 and 1 such as 0.99, "
+                                         f"got {text!r}")
+    return value
+
 def _top_k(text: str) -> int:
     "`--top-k`'s value: a number of digits, 1 to 10."
     if not (text.isdigit() and 1 <= int(text) <= 10):
@@ -128,6 +137,10 @@ def build_parser(with_train_options: bool = True,
     predict.add_argument("--top-k", type=_top_k, default=3,
                          help="how many most likely digits to list, 1 to 10 (default: 3)")
     predict.add_argument("--json", action="store_true", help="print the predictions as JSON")
+    predict.add_argument("--coverage", type=_coverage,
+                         help="each image's answer set: the fewest digits that hold the true one "
+                         "with this probability, e.g. 0.999 (default: 0.99 for the shipped model, "
+                         "none for others; a run's held-out images calibrate it)")
     read = commands.add_parser("read", parents=[answering],
                                help="read whole numbers (several digits in a row)",
                                description="Read the number in each image: a row of handwritten "
@@ -258,15 +271,32 @@ def predict_command(args) -> int:
     from mnist_nb.export import answering_model
     from mnist_nb.inference import predict
     model, sources = answering_model(args.run), _images(args.images)  # a bad model is named first
-    predictions = predict(sources, model, top_k=args.top_k, return_errors=True)
+    coverage, calibration = _calibration(args.run, args.coverage)
+    predictions = predict(sources, model, top_k=args.top_k, return_errors=True,
+                          coverage=coverage, calibration=calibration)
     row = lambda p: (f"{p.digit:>5}  {p.probability:>11.1%}  "
                      + ", ".join(f"{d} {q:.0%}" for d, q in p.top)
+                     + (f"  set: {' or '.join(map(str, p.set))}" if p.set else "")
+                     + ("  (not a digit)" if p.not_a_digit else "")
                      + ("  (unsure)" if p.unsure else ""))
     entry = lambda p: {"image": p.source, "digit": p.digit, "probability": p.probability,
-                       "unsure": p.unsure,
+                       "unsure": p.unsure, "not_a_digit": p.not_a_digit, "set": p.set,
                        "top": [{"digit": d, "probability": q} for d, q in p.top]}
     header = f"digit  probability  top {args.top_k}"
     return _print_results("predict", sources, predictions, header, row, entry, args.json)
+
+def _calibration(run: str | None, coverage: float | None) -> tuple:
+    """The coverage and conformal scores `predict` gives sets with: the shipped model's own, or a
+    run's held-out images'."""
+    from mnist_nb.inference import COVERAGE, shipped_scores
+    if run is None: return coverage or COVERAGE, shipped_scores()
+    if coverage is None: return None, None
+    from mnist_nb.evaluation import calibration_scores
+    from mnist_nb.runs import load_run
+    if not (Path(run) / "config.json").is_file():
+        raise ValueError(f"--coverage: {run} is no run directory (expected a run whose held-out "
+                         "images calibrate the sets, or the shipped model)")
+    return coverage, calibration_scores(load_run(run))
 
 # %% ../nbs/11_cli.ipynb #245e3f7c
 def read_command(args) -> int:

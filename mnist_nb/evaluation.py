@@ -6,12 +6,12 @@
 __all__ = ['CORRUPTIONS', 'FIGURES', 'REPORT', 'COMPARED', 'Evaluation', 'evaluate', 'plot_history', 'confusion_matrix',
            'plot_confusion', 'per_class', 'confused_pairs', 'plot_confusion_rates', 'plot_errors', 'hardest',
            'plot_hardest', 'reliability', 'calibration_error', 'fit_temperature', 'tempered', 'held_out',
-           'plot_reliability', 'corrupt', 'robustness', 'mean_corrupted_accuracy', 'plot_robustness',
-           'plot_first_layer', 'saliency', 'plot_saliency', 'evaluate_run', 'evaluate_ensemble', 'compare_runs',
-           'plot_comparison']
+           'plot_reliability', 'calibration_scores', 'corrupt', 'robustness', 'mean_corrupted_accuracy',
+           'plot_robustness', 'plot_first_layer', 'saliency', 'plot_saliency', 'evaluate_run', 'evaluate_ensemble',
+           'compare_runs', 'plot_comparison']
 
 # %% ../nbs/04_evaluation.ipynb #930265c7
-import json
+import json, math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,7 +26,9 @@ from scipy import ndimage, optimize
 from matplotlib.ticker import MaxNLocator
 
 from .data import check_scaled, plot_digits
-from .model import accuracy_and_loss, ensemble, probabilities
+from mnist_nb.model import (
+    accuracy_and_loss, answer_sets, conformal_scores, ensemble, probabilities, set_coverage,
+    set_threshold)
 from .runs import Run, load_run, write_json
 from .training import affine_warp, load_data, split_validation, thicken
 
@@ -215,6 +217,15 @@ def plot_reliability(labels: np.ndarray, curves: dict, bins: int = 15, title: st
     ax.legend(loc="upper left"); ax.grid(alpha=0.3)
     fig.tight_layout()
     return fig
+
+# %% ../nbs/04_evaluation.ipynb #f7b34d61
+def calibration_scores(run: Run) -> np.ndarray:
+    "`run`'s conformal scores, on the images it held out of its training data."
+    held = held_out(run)
+    if held is None:
+        raise ValueError(f"{run.run_dir}: no held-out images to calibrate answer sets on "
+                         "(expected a run with a validation_split above 0)")
+    return conformal_scores(held[1], probabilities(run.model, held[0]))
 
 # %% ../nbs/04_evaluation.ipynb #6221b29a
 def _warp(images: np.ndarray, angle=0.0, scale=1.0, shear=0.0, dx=0.0, dy=0.0) -> np.ndarray:

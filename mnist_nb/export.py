@@ -15,7 +15,7 @@ import numpy as np
 import tensorflow as tf
 
 from .data import load_mnist, normalise
-from .inference import load_model
+from .inference import load_model, shipped_model
 from .model import probabilities
 from .runs import Run, load_run, naming_errors
 from .training import TrainConfig, load_data
@@ -156,7 +156,8 @@ def load_exported(path: str | Path) -> LiteRTModel | SavedModelRunner:
 def answering_model(path: str | Path | None = None):
     """The model `path` names, to answer with: a run or `.keras` file, an exported model; None: the
     shipped one."""
-    return load_exported(path) if path and is_exported(path) else load_model(path)
+    if path is None: return shipped_model()  # loaded once, and known for the shipped one it is
+    return load_exported(path) if is_exported(path) else load_model(path)
 
 # %% ../nbs/10_export.ipynb #473cb429
 def parity(model: keras.Model, exported, images: np.ndarray, labels: np.ndarray) -> dict:

@@ -4,11 +4,12 @@
 
 # %% auto #0
 __all__ = ['MODELS', 'MAX_MODEL_BYTES', 'MAX_MODEL_CONFIG_BYTES', 'seed_mlp', 'compile_classifier', 'SparseSmoothedCrossentropy',
-           'FusedAdam', 'accuracy_and_loss', 'cnn_small', 'cnn_fast', 'cnn_lenet', 'cnn_bn', 'cnn_strided',
-           'build_model', 'probabilities', 'ensemble', 'load_keras_file']
+           'FusedAdam', 'accuracy_and_loss', 'conformal_scores', 'set_threshold', 'answer_sets', 'set_coverage',
+           'cnn_small', 'cnn_fast', 'cnn_lenet', 'cnn_bn', 'cnn_strided', 'Standardize', 'build_model', 'probabilities',
+           'ensemble', 'load_keras_file']
 
 # %% ../nbs/01_model.ipynb #0553aa89
-import weakref, zipfile
+import math, weakref, zipfile
 from pathlib import Path
 
 import keras
@@ -92,6 +93,33 @@ def accuracy_and_loss(labels, probabilities) -> tuple[float, float]:
     losses = keras.losses.sparse_categorical_crossentropy(labels, probabilities)
     return accuracy, float(keras.ops.mean(losses))
 
+# %% ../nbs/01_model.ipynb #f2de89cf
+def conformal_scores(labels: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
+    """Split conformal scores of images a model did not train on: 1 − its probability for the true
+    digit, sorted."""
+    return np.sort(1 - probabilities[np.arange(len(labels)), labels]).astype(np.float32)
+
+def set_threshold(scores: np.ndarray, coverage: float) -> float:
+    """The score q whose sets `answer_sets` cover a new image's digit with probability ≥
+    `coverage`: ⌈(n + 1)·coverage⌉-th."""
+    if not (isinstance(coverage, (int, float)) and 0 < coverage < 1):
+        raise ValueError(f"coverage: expected a probability between 0 and 1, such as 0.99, got "
+                         f"{coverage!r}")
+    rank = math.ceil((len(scores) + 1) * coverage)
+    return 1.0 if rank > len(scores) else float(scores[rank - 1])
+
+def answer_sets(probabilities: np.ndarray, threshold: float) -> list:
+    """Each image's set of digits: those with probability ≥ 1 − `threshold`, most probable first (at
+    least the first)."""
+    order = np.argsort(-probabilities, axis=1)
+    return [[int(d) for d in row if p[d] >= 1 - threshold] or [int(row[0])]
+            for row, p in zip(order, probabilities)]
+
+def set_coverage(labels: np.ndarray, sets: list) -> tuple[float, float]:
+    "The share of images whose set holds their digit, and the sets' mean size."
+    return (float(np.mean([label in s for label, s in zip(labels, sets)])),
+            float(np.mean([len(s) for s in sets])))
+
 # %% ../nbs/01_model.ipynb #d9891746
 def cnn_small(dropout: float = 0.5) -> keras.Sequential:
     """The keras-io simple MNIST convnet: Conv(32)→Pool→Conv(64)→Pool→Dropout→Dense(10), 34,826
@@ -142,18 +170,34 @@ def cnn_strided(dropout: tuple = (0.2, 0.3)) -> keras.Sequential:
                        *_conv_bn(128, 7, padding="valid"),
                        layers.Flatten(), layers.Dropout(dropout[1]))
 
+# %% ../nbs/01_model.ipynb #998005a7
+@keras.saving.register_keras_serializable("mnist_nb")
+class Standardize(layers.Layer):
+    """Each (H, W) image to mean 0 and spread 1, its ink positive: its brightness, contrast and
+    polarity undone."""
+    def call(self, images):
+        images = keras.ops.cast(images, "float32")
+        centred = images - keras.ops.mean(images, axis=(1, 2), keepdims=True)
+        z = centred / (keras.ops.std(images, axis=(1, 2), keepdims=True) + 1e-4)
+        # the frame's sum: the whole image's, less its middle's
+        frame = keras.ops.sum(z, axis=(1, 2)) - keras.ops.sum(z[:, 2:-2, 2:-2], axis=(1, 2))
+        return keras.ops.where(frame[:, None, None] > 0, -z, z)
+
 # %% ../nbs/01_model.ipynb #418b1eb4
 MODELS = {model.__name__: model
           for model in (seed_mlp, cnn_small, cnn_fast, cnn_lenet, cnn_strided, cnn_bn)}
 
 def build_model(name: str = "seed_mlp", learning_rate=None, label_smoothing: float = 0.0,
-                adam: dict | None = None, **kwargs) -> keras.Model:
-    """The model registered as `name`, built with `kwargs`, compiled with `learning_rate`,
-    `label_smoothing`, `adam`."""
+                adam: dict | None = None, standardize: bool = False, **kwargs) -> keras.Model:
+    """The model registered as `name`, built with `kwargs` (and `Standardize` first), compiled with
+    `learning_rate`, …"""
     if name not in MODELS:
         raise ValueError(f"unknown model {name!r} (expected one of: {', '.join(MODELS)})")
-    return compile_classifier(MODELS[name](**kwargs), learning_rate, label_smoothing,
-                              **(adam or {}))
+    model = MODELS[name](**kwargs)
+    if standardize:
+        model = keras.Sequential([keras.Input(shape=(28, 28)), Standardize(), *model.layers],
+                                 name=model.name)
+    return compile_classifier(model, learning_rate, label_smoothing, **(adam or {}))
 
 # %% ../nbs/01_model.ipynb #94bc2005
 _FORWARD = weakref.WeakKeyDictionary()  # model -> its compiled forward pass

@@ -343,3 +343,7 @@ RECIPES = {
 # the shipped model's two members
 RECIPES["handwriting_strided"] = replace(RECIPES["five_minutes"], validation_split=1 / 12)
 RECIPES["handwriting_bn"] = replace(RECIPES["best"], validation_split=1 / 12, writers=True)
+# the members of the robust model: corrupted training (`robust`), the last 5,000 images held out
+RECIPES["robust_strided"] = replace(RECIPES["five_minutes"], epochs=15, validation_split=1 / 12,
+                                    robust=True)
+RECIPES["robust_bn"] = replace(RECIPES["best"], epochs=15, validation_split=1 / 12, robust=True)

@@ -16,7 +16,7 @@ from scipy import ndimage
 from .images import random_number
 from .inference import (
     ImageInputError, Prediction, bolden, centre_by_mass, check_top_k, crop_to_ink, describe_image,
-    each_image, fit_to_box, is_many, read_image, read_ink, shipped_model)
+    each_image, fit_to_box, is_many, not_a_digit, read_image, read_ink, shipped_model)
 from .model import probabilities
 
 # %% ../nbs/08_whole_numbers.ipynb #189f6f0a
@@ -126,6 +126,7 @@ class Number:
     size: tuple          # (width, height) of the image, upright, in the pixels of its boxes
     inputs: np.ndarray   # the 28×28 images the model saw, one per digit
     unsure: bool         # some digit is unsure (below UNSURE_BELOW)
+    skipped: int = 0     # characters that are no digit (a letter, a symbol), left out of the text
 
 # %% ../nbs/08_whole_numbers.ipynb #3f12cafe
 def _in_pixels(box: tuple, scale: tuple) -> tuple:
@@ -142,21 +143,29 @@ def _read_one(source, model: keras.Model, top_k: int) -> Number:
     readings = [_readings(labels, character, height) for character in characters]
     parts = [part for character in readings for reading in character for part in reading]
     inputs = np.stack([_digit_input(strength, mask, window) for mask, window, _ in parts])
-    answers, chosen, start = probabilities(model, inputs), [], 0
+    answers, chosen, alone, start = probabilities(model, inputs), [], [], 0
     for character in readings:
         ends = start + np.cumsum([len(reading) for reading in character])
         scores = [_plausibility(r, answers[end - len(r):end], height)
                   for r, end in zip(character, ends)]
         best = int(np.argmax(scores))
         chosen += range(ends[best] - len(character[best]), ends[best])
+        alone += [len(character[best]) == 1] * len(character[best])
         start = ends[-1]
     name, size = describe_image(source), _in_pixels((0, 0, *strength.shape[::-1]), scale)[2:]
+    # a character read whole may be a letter or a symbol, not read as a digit; one split in
+    # parts is digits that touch (a part alone looks like no digit)
+    others = not_a_digit(inputs[chosen]) & np.array(alone)
+    if others.all():
+        raise ImageInputError(f"{name}: no digits found (expected handwritten digits; what is "
+                              "there reads as letters, symbols or a picture)")
+    skipped, chosen = int(others.sum()), [i for i, other in zip(chosen, others) if not other]
     digits = [Prediction.from_probabilities(f"{name} digit {i + 1}", probs, top_k)
               for i, probs in enumerate(answers[chosen])]
     boxes = [_in_pixels(parts[i][2], scale) for i in chosen]
     return Number(name, "".join(str(d.digit) for d in digits),
                   float(np.prod([d.probability for d in digits])),
-                  digits, boxes, size, inputs[chosen], any(d.unsure for d in digits))
+                  digits, boxes, size, inputs[chosen], any(d.unsure for d in digits), skipped)
 
 # %% ../nbs/08_whole_numbers.ipynb #39a91d18
 def read_number(images, model: keras.Model | None = None, top_k: int = 3,

@@ -124,6 +124,15 @@ SEVEN = [[(0.3, 0.25), (0.7, 0.25), (0.45, 0.8)]]
 ZERO = [[(0.5 + 0.18 * np.sin(a), 0.5 - 0.28 * np.cos(a)) for a in np.linspace(0, 2 * np.pi, 25)]]
 
 
+LETTER_A = [[(0.3, 0.8), (0.5, 0.2), (0.7, 0.8)], [(0.38, 0.58), (0.62, 0.58)]]
+
+
+def test_a_letter_drawn_on_the_pad_is_said_to_be_no_digit(page):
+    draw(page, LETTER_A)
+    assert answer_of(page) == "not a digit"
+    expect(page.locator("#answer")).to_contain_text("the best guess would be")
+
+
 @pytest.mark.parametrize("digit, strokes", [("7", SEVEN), ("0", ZERO)])
 def test_drawing_on_the_pad_is_read_at_once(page, digit, strokes, tmp_path):
     draw(page, strokes)                                       # no tool to pick first: the brush is ready
@@ -212,6 +221,7 @@ def test_the_plain_api_answers_as_predict_does(server, photos):
     assert [status for status, _ in answers] == [200] * len(files)
     assert [a["digit"] for _, a in answers] == [p.digit for p in expected]
     assert [[d for d, _ in a["top"]] for _, a in answers] == [[d for d, _ in p.top] for p in expected]
+    assert [(a["not_a_digit"], a["set"][0]) for _, a in answers] == [(False, p.digit) for p in expected]
     np.testing.assert_allclose([a["probability"] for _, a in answers], [p.probability for p in expected], atol=1e-5)
     status, number = post(server, "/v1/read_number", (photos / "number.png").read_bytes())
     local = read_number(photos / "number.png")
