@@ -114,11 +114,20 @@ def stop(process: subprocess.Popen, sig) -> str:
     raise AssertionError("the process did not stop")
 
 
+def hears_ctrl_c() -> None:
+    """In a child before it starts: Ctrl-C delivered and not ignored, as in a user's terminal. A child inherits its
+    parent's blocked and ignored signals, and in the full suite something in this process blocks SIGINT (the run
+    then never hears it and trains to the end)."""
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_keeps_the_checkpoint_and_says_how_to_go_on(tmp_path):
     "Ctrl-C in a real training process: exit 130, no run directory, and the partial run kept with its checkpoint."
     run_dir = tmp_path / "run"
     process = subprocess.Popen(["mnist_nb", "train", "--n-train", "20000", "--run-dir", str(run_dir)],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV,
+                               preexec_fn=hears_ctrl_c)
     wait_for(lambda: epochs_done(tmp_path / "run.partial") >= 1)
     stderr = stop(process, signal.SIGINT)
     assert process.returncode == 130 and not run_dir.exists()
