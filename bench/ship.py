@@ -57,7 +57,7 @@ digit, and `default_scores.npy`, the conformal scores its answer sets are calibr
 {extra}
 ## Limits
 
-- One digit per image, dark on light or light on dark; a whole number needs its digits cut apart first.
+- One digit per image, dark on light or light on dark; whole numbers are the row reader's (`ROW_READER_CARD.md`).
 - The detector knows the kinds of non-digit it was shown (letters, symbols, words, scribbles, textures,
   photographs); other things may still get a digit. Letters shaped like a digit (O, l, S, Z, B …) are read as one.
 - Answer sets cover at the stated rate for images drawn like MNIST's; for other writers the rate falls (above).

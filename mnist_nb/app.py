@@ -68,9 +68,9 @@ def _digit_view(image, model: keras.Model) -> tuple:
 _SHOWN_SIDE = 800
 
 def _number_view(image, model: keras.Model) -> tuple:
-    """What the page shows for a whole number: answer, no bars, the inputs, boxes labelled with
-    digit and probability."""
-    n = read_number(image, model)
+    """What the page shows for a whole number (read by the shipped row reader, whatever `model`):
+    answer, no bars, the digits, boxes."""
+    n = read_number(image)
     answer = f"## {n.text}\n{_sureness(n.probability, n.unsure)} (all {len(n.text)} digits)"
     if n.skipped: answer += f"; {n.skipped} more character(s) read as no digit, left out"
     shown = read_image(image, _SHOWN_SIDE).convert("RGB")          # upright, as the boxes are
@@ -149,7 +149,7 @@ def _api(model: keras.Model) -> None:
     def read_whole_number(image: FileData) -> dict:
         """The number in an image file: text, probability, unsure, each digit with its box (left,
         top, right, bottom)."""
-        return _number_json(read_number(_api_path(image), model))
+        return _number_json(read_number(_api_path(image)))   # the shipped row reader reads
     for fn, name in ((predict_digit, "predict"), (read_whole_number, "read_number")):
         gr.api(_refusing_bad_images(fn), api_name=name)
 
@@ -204,7 +204,7 @@ def _plain_api(model: keras.Model) -> fastapi.APIRouter:
     async def read_a_number(request: fastapi.Request):
         """The number in the image file that is the request's body: text, probability, unsure,
         digits with boxes."""
-        return await answer(request, lambda image: _number_json(read_number(image, model)))
+        return await answer(request, lambda image: _number_json(read_number(image)))
     return router
 
 # %% ../nbs/09_app.ipynb #2d4ab275

@@ -26,9 +26,9 @@ from scipy import ndimage, optimize
 from matplotlib.ticker import MaxNLocator
 
 from .data import check_scaled, plot_digits
-from mnist_nb.model import (
-    accuracy_and_loss, answer_sets, conformal_scores, ensemble, probabilities, set_coverage,
-    set_threshold)
+from .model import (
+    accuracy_and_loss, answer_sets, conformal_scores, ensemble, probabilities, reads_rows,
+    set_coverage, set_threshold)
 from .runs import Run, load_run, write_json
 from .training import affine_warp, load_data, split_validation, thicken
 
@@ -56,6 +56,9 @@ class Evaluation:
 def evaluate(model: keras.Model, images: np.ndarray, labels: np.ndarray,
              batch_size: int = 1000) -> Evaluation:
     "Evaluate `model` on `images` scaled to [0, 1] (as `load_data` gives them) and their `labels`."
+    if reads_rows(model):
+        raise ValueError(f"{model.name}: reads rows of digits (expected a model of one digit; a row "
+                         "reader's test is in its run's metrics.json, and bench/whole_numbers.py)")
     answers = probabilities(model, check_scaled(images), batch_size)
     return Evaluation(*accuracy_and_loss(labels, answers), labels, answers)
 

@@ -17,7 +17,7 @@ import numpy as np
 from filelock import FileLock, Timeout
 
 from .data import check_scaled
-from .model import accuracy_and_loss, load_keras_file, probabilities
+from .model import TASKS, Task, accuracy_and_loss, load_keras_file, probabilities
 from .training import (TrainConfig, TrainingDiverged, config_from_dict, early_stopping_for,
                                fit, load_data, model_for, set_seed, split_validation, strategy_for)
 
@@ -66,7 +66,7 @@ def train(config: TrainConfig | None = None, run_dir: str | Path | None = None, 
             start = time.perf_counter()
             history = _fit_resumably(model, x_train, y_train, config, partial, verbose, callbacks)
             metrics = run_metrics(model, x_test, y_test, history, done.get("train_seconds", 0.0)
-                                  + time.perf_counter() - start)
+                                  + time.perf_counter() - start, TASKS.get(config.model))
             # how many devices shared the training
             if config.distribution: metrics["replicas"] = replicas
             _replace(partial / "model.keras", model.save)
@@ -88,13 +88,16 @@ def train(config: TrainConfig | None = None, run_dir: str | Path | None = None, 
     return Run(run_dir, config, model, history, metrics)
 
 # %% ../nbs/03_runs.ipynb #9ee4f381
-def run_metrics(model: keras.Model, x_test, y_test, history: dict, train_seconds: float) -> dict:
-    """Test accuracy and plain cross-entropy of `model` on scaled `x_test`, with the run's epochs,
-    time and size."""
-    answers = probabilities(model, check_scaled(x_test), batch_size=1000)
-    accuracy, loss = accuracy_and_loss(y_test, answers)
+def run_metrics(model: keras.Model, x_test, y_test, history: dict, train_seconds: float,
+                task: Task | None = None) -> dict:
+    """Test accuracy and plain cross-entropy of `model` on scaled `x_test` (or `task`'s test), with
+    the run's epochs, time and size."""
+    if task: tested = task.test(model, check_scaled(x_test), y_test)
+    else:
+        answers = probabilities(model, check_scaled(x_test), batch_size=1000)
+        tested = dict(zip(("test_accuracy", "test_loss"), accuracy_and_loss(y_test, answers)))
     best_epoch = int(np.argmin(history["val_loss"])) + 1 if "val_loss" in history else None
-    return {"test_accuracy": accuracy, "test_loss": loss, "epochs": len(history["loss"]),
+    return tested | {"epochs": len(history["loss"]),
             "best_epoch": best_epoch,
             "train_seconds": round(train_seconds, 2), "params": model.count_params()}
 
@@ -347,3 +350,7 @@ RECIPES["handwriting_bn"] = replace(RECIPES["best"], validation_split=1 / 12, wr
 RECIPES["robust_strided"] = replace(RECIPES["five_minutes"], epochs=15, validation_split=1 / 12,
                                     robust=True)
 RECIPES["robust_bn"] = replace(RECIPES["best"], epochs=15, validation_split=1 / 12, robust=True)
+# the shipped row reader (chapter 08): an epoch is as many new rows as there are digits to fit on
+RECIPES["row_reader"] = TrainConfig(model="row_reader", epochs=7, batch_size=64,
+                                    validation_split=1 / 12, patience=None, learning_rate=0.003,
+                                    schedule="one_cycle")

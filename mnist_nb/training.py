@@ -17,7 +17,7 @@ import numpy as np
 import tensorflow as tf
 
 from .data import load_mnist, normalise
-from .model import MODELS, build_model
+from .model import MODELS, TASKS, build_model, reads_rows
 
 # %% ../nbs/02_training.ipynb #3e5f1303
 SCHEDULES = ("one_cycle", "cosine")
@@ -164,8 +164,7 @@ def fit(model: keras.Model, x, y, config: TrainConfig, verbose="auto", callbacks
     stopping = early_stopping if early_stopping is not None else early_stopping_for(config)
     callbacks = [_StopIfDiverged(), *([stopping] if stopping else []), *callbacks]
     fit_data, validation = split_validation(x, y, config.validation_split)
-    source = (_replica_epochs if config.distribution else
-              _pipeline_epochs if config.augment else _in_memory_epochs)
+    source = _batch_source(model, config)
     steps, epoch_logs = source(model, config, fit_data, validation, initial_epoch)
     return _run_epochs(model, config, callbacks, verbose, steps, initial_epoch, epoch_logs)
 
@@ -174,6 +173,16 @@ def early_stopping_for(config: TrainConfig) -> keras.callbacks.EarlyStopping | N
     none."""
     if config.patience is None: return None
     return keras.callbacks.EarlyStopping(monitor="val_loss", patience=config.patience)
+
+# %% ../nbs/02_training.ipynb #f26dab26
+def _batch_source(model: keras.Model, config: TrainConfig):
+    "Where `fit` takes an epoch's batches from, for `model` as `config` trains it."
+    if config.model in TASKS: return TASKS[config.model].batches
+    if reads_rows(model):
+        raise ValueError(f"{config.model}: learns from rows of digits, which mnist_nb.whole_numbers "
+                         "makes (expected it imported before training)")
+    return (_replica_epochs if config.distribution else
+            _pipeline_epochs if config.augment else _in_memory_epochs)
 
 # %% ../nbs/02_training.ipynb #d949d02b
 def _run_epochs(model: keras.Model, config: TrainConfig, callbacks: list, verbose, steps: int,

@@ -76,6 +76,9 @@ def photos(tmp_path_factory, mnist):
     from mnist_nb.images import compose_number
     row = 255 - np.pad(compose_number(mnist["x_test"][:4], [0.3, 0.25, 0.35], np.random.default_rng(0)), 20)
     Image.fromarray(row).resize((row.shape[1] * 4, row.shape[0] * 4), Image.BICUBIC).save(folder / "number.png")
+    touching = 255 - np.pad(compose_number(mnist["x_test"][4:8], [-0.1, -0.1, -0.1], np.random.default_rng(0)), 20)
+    Image.fromarray(touching).resize((touching.shape[1] * 4, touching.shape[0] * 4), Image.BICUBIC).save(
+        folder / "touching.png")
     (folder / "note.png").write_text("this is a text file, not an image\n")
     huge_png(folder / "huge.png")
     return folder
@@ -165,6 +168,22 @@ def test_a_whole_number_is_read_with_a_box_per_digit(page, photos, mnist, tmp_pa
     expect(page.locator("#answer h2")).to_have_text(expected, timeout=30_000)
     expect(page.locator("#boxes")).to_contain_text(f"{expected[0]} (")   # each box is labelled with its digit
     shot = Path(SCREENSHOTS or tmp_path) / "app_number.png"
+    page.screenshot(path=shot, full_page=True)
+    assert shot.stat().st_size > 10_000
+
+
+def test_a_number_whose_digits_touch_is_read_whole(page, photos, mnist, tmp_path):
+    "Four digits that touch, one piece of ink: the row reader reads them, a box each."
+    from scipy import ndimage
+    from mnist_nb.images import compose_number
+    strip = compose_number(mnist["x_test"][4:8], [-0.1, -0.1, -0.1], np.random.default_rng(0))   # as the photo's
+    assert ndimage.label(strip > 30, structure=np.ones((3, 3)))[1] == 1    # they do touch: one piece of ink
+    page.locator("#whole input").check()
+    upload(page, photos / "touching.png")
+    expected = "".join(map(str, mnist["y_test"][4:8]))
+    expect(page.locator("#answer h2")).to_have_text(expected, timeout=30_000)
+    expect(page.locator("#boxes")).to_contain_text(f"{expected[-1]} (")
+    shot = Path(SCREENSHOTS or tmp_path) / "app_touching.png"
     page.screenshot(path=shot, full_page=True)
     assert shot.stat().st_size > 10_000
 

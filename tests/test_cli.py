@@ -186,7 +186,7 @@ def test_an_unknown_recipe_exits_2():
     result = mnist_nb("train", "--recipe", "fastest")
     assert result.returncode == 2
     assert "recipe: expected one of seed, keras_io, quick, half_minute, five_minutes, best, handwriting_strided, " \
-           "handwriting_bn, robust_strided, robust_bn, got 'fastest'" in result.stderr
+           "handwriting_bn, robust_strided, robust_bn, row_reader, got 'fastest'" in result.stderr
 
 
 def test_read_gives_the_number_its_digits_and_boxes(tmp_path, mnist):
