@@ -87,7 +87,9 @@ def main():
                         ok = reading(read, image) == text
                         seconds[name] += time.perf_counter() - start
                         right[name] += ok
-                        if name == "row reader": lengths[(source, len(text))][0] += ok; lengths[(source, len(text))][1] += 1
+                        if name == "row reader":  # right and read, by the number's length
+                            tally = lengths[(source, len(text))]
+                            tally[0] += ok; tally[1] += 1
                 for name in readers:
                     rows.append({"reader": name, "source": source, "medium": medium, "layout": layout,
                                  "count": args.count, "exact": right[name] / args.count,

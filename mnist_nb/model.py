@@ -41,11 +41,15 @@ def compile_classifier(model: keras.Model, learning_rate=None, label_smoothing: 
     """Compile `model` as the seed does: Adam (`learning_rate`: a number, a schedule, None: 0.001),
     cross-entropy."""
     # `adam`: Adam's other options, e.g. beta_1
-    optimizer = FusedAdam(**adam) if learning_rate is None else FusedAdam(learning_rate, **adam)
+    optimizer = _adam(learning_rate, adam)
     plain = "sparse_categorical_crossentropy"
     loss = SparseSmoothedCrossentropy(label_smoothing) if label_smoothing else plain
     model.compile(optimizer=optimizer, loss=loss, metrics=["accuracy"])
     return model
+
+def _adam(learning_rate, adam: dict) -> keras.optimizers.Optimizer:
+    "The seed's optimizer: `FusedAdam` at `learning_rate` (None: Adam's 0.001), with `adam`'s options."
+    return FusedAdam(**adam) if learning_rate is None else FusedAdam(learning_rate, **adam)
 
 # %% ../nbs/01_model.ipynb #db4bd182
 @keras.saving.register_keras_serializable(package="mnist_nb")
@@ -228,8 +232,7 @@ class CTCLoss(keras.losses.Loss):
 
 def compile_row_reader(model: keras.Model, learning_rate=None, **adam) -> keras.Model:
     "Compile a row reader as `compile_classifier` does a classifier, with `CTCLoss` and no accuracy."
-    optimizer = FusedAdam(**adam) if learning_rate is None else FusedAdam(learning_rate, **adam)
-    model.compile(optimizer=optimizer, loss=CTCLoss())
+    model.compile(optimizer=_adam(learning_rate, adam), loss=CTCLoss())
     return model
 
 # %% ../nbs/01_model.ipynb #2ddf117d

@@ -261,7 +261,8 @@ def _read_one(source, reader: keras.Model, top_k: int) -> Number:
     if not kept:
         raise ImageInputError(f"{name}: no digits found (expected handwritten digits; what is "
                               "there reads as letters, symbols or a picture)")
-    segments = [_segments(row, found)[i] for i in kept]
+    every = _segments(row, found)    # all found characters' stretches, cut between them
+    segments = [every[i] for i in kept]
     size = round(strength.shape[1] * scale[0]), round(strength.shape[0] * scale[1])
     digits = []
     for k, i in enumerate(kept):
